@@ -1,0 +1,43 @@
+// The subcommands of the `buildhub` binary. Each registers its flags on the CLI11 app and
+// returns the function that runs it once parsing has succeeded; that function returns the
+// process exit code (see docs/operations.md).
+//
+// Configuration precedence for every flag: command line, then the BUILDHUB_* environment
+// variable named in --help, then the default.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "store/sqlite/sqlite_record_store.h"
+
+namespace bh::cli {
+
+using CommandRunner = std::function<int()>;
+
+// Flags shared by every command that uses the store.
+struct StoreFlags {
+  std::string data_dir = "./data";
+  bool fast_sync = false;  // synchronous=NORMAL
+};
+void add_store_flags(CLI::App& cmd, StoreFlags& flags);
+Result<std::unique_ptr<SqliteRecordStore>> open_store(const StoreFlags& flags);
+
+struct LogFlags {
+  std::string level = "info";
+};
+void add_log_flags(CLI::App& cmd, LogFlags& flags);
+std::shared_ptr<Logger> make_logger(const LogFlags& flags, std::string name);
+
+// Prints "buildhub: <message>" on stderr and returns the exit code of the status.
+int report_failure(const Status& status);
+
+CommandRunner register_ingest(CLI::App& app);
+CommandRunner register_demo_data(CLI::App& app);
+CommandRunner register_serve(CLI::App& app);
+
+}  // namespace bh::cli

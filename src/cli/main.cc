@@ -1,0 +1,35 @@
+// buildhub: one binary, every face of the system. main() only parses the command line and
+// hands over to the subcommand, which builds the services it needs.
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "core/version.h"
+
+int main(int argc, char** argv) {
+  const bh::VersionInfo version = bh::version_info();
+  CLI::App app{"buildhub: an index of Mozilla build records (buildhub.json) with an Elasticsearch-compatible search API.\n"};
+  app.name("buildhub");
+  app.set_version_flag("--version", fmt::format("buildhub {} ({}), store schema {}", version.version, version.commit,
+                                               bh::SqliteRecordStore::current_schema_version()));
+  app.require_subcommand(1);
+  app.footer("Every flag can also be set through the BUILDHUB_* environment variable named in its help.\n"
+             "Run `buildhub COMMAND --help` for a command's flags.");
+
+  const bh::cli::CommandRunner ingest = bh::cli::register_ingest(app);
+  const bh::cli::CommandRunner demo_data = bh::cli::register_demo_data(app);
+  const bh::cli::CommandRunner serve = bh::cli::register_serve(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // 2: usage error, as most tools do
+  }
+  if (app.got_subcommand("ingest")) return ingest();
+  if (app.got_subcommand("demo-data")) return demo_data();
+  if (app.got_subcommand("serve")) return serve();
+  return 2;
+}

@@ -1,0 +1,210 @@
+#include "server/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace bh {
+namespace {
+
+// A blocking loopback client speaking raw bytes, so tests can send what real clients must not.
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawClient() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(const std::string& bytes) { (void)!::write(fd_, bytes.data(), bytes.size()); }
+  // Everything until the server closes (or 5 s pass).
+  std::string read_all() {
+    std::string out;
+    char buf[4096];
+    while (true) {
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+  // One response with a Content-Length body.
+  std::string read_response() {
+    std::string out;
+    char buf[4096];
+    while (true) {
+      const auto header_end = out.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        const auto cl = out.find("Content-Length: ");
+        const std::size_t length = cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16));
+        if (out.size() >= header_end + 4 + length) return out;
+      }
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) return out;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void start(HttpServerOptions options = {}) {
+    options.port = 0;
+    options.handle_signals = false;
+    options.access_log = false;
+    auto s = HttpServer::start(
+        options,
+        [](const HttpRequest& r) {
+          HttpResponse resp;
+          if (r.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          if (r.path == "/throw") throw std::runtime_error("boom");
+          resp.body = "{\"method\":\"" + r.method + "\",\"path\":\"" + r.path + "\",\"body\":" +
+                      std::to_string(r.body.size()) + "}";
+          return resp;
+        },
+        Logger::null(), metrics_);
+    ASSERT_TRUE(s) << s.error().to_string();
+    server_ = std::move(*s);
+  }
+  void TearDown() override {
+    if (server_) {
+      server_->request_stop();
+      server_->wait();
+    }
+  }
+  MetricsRegistry metrics_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, AnswersAndKeepsAlive) {
+  start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.connected());
+  c.send("GET /a%20b?x=1 HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string first = c.read_response();
+  EXPECT_NE(first.find("HTTP/1.1 200 OK"), std::string::npos) << first;
+  EXPECT_NE(first.find("X-Response-Time: "), std::string::npos);
+  EXPECT_NE(first.find(R"("path":"/a b")"), std::string::npos);
+  c.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+  const std::string second = c.read_response();
+  EXPECT_NE(second.find(R"("method":"POST","path":"/p","body":5)"), std::string::npos) << second;
+}
+
+TEST_F(HttpServerTest, HeadSendsHeadersOnly) {
+  start();
+  RawClient c(server_->port());
+  c.send("HEAD /h HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const std::string r = c.read_all();
+  EXPECT_NE(r.find("200 OK"), std::string::npos);
+  EXPECT_EQ(r.substr(r.find("\r\n\r\n") + 4), "");
+}
+
+TEST_F(HttpServerTest, OversizedHeaderIs431) {
+  HttpServerOptions o;
+  o.max_header_bytes = 1024;
+  start(o);
+  RawClient c(server_->port());
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n");
+  EXPECT_NE(c.read_all().find("HTTP/1.1 431"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413) {
+  HttpServerOptions o;
+  o.max_body_bytes = 100;
+  start(o);
+  RawClient c(server_->port());
+  c.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
+  const std::string r = c.read_all();
+  EXPECT_NE(r.find("HTTP/1.1 413"), std::string::npos) << r;
+  EXPECT_NE(r.find("larger than 100 bytes"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, GarbageIs400) {
+  start();
+  RawClient c(server_->port());
+  c.send("NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_NE(c.read_all().find("HTTP/1.1 400"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, BadPercentEscapeIs400) {
+  start();
+  RawClient c(server_->port());
+  c.send("GET /a%zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(c.read_all().find("HTTP/1.1 400"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, HandlerExceptionIs500AndServerLives) {
+  start();
+  {
+    RawClient c(server_->port());
+    c.send("GET /throw HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(c.read_all().find("HTTP/1.1 500"), std::string::npos);
+  }
+  RawClient c(server_->port());
+  c.send("GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(c.read_all().find("200 OK"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, SlowClientTimesOutWithoutBlockingOthers) {
+  HttpServerOptions o;
+  o.read_timeout = std::chrono::milliseconds(300);
+  o.io_threads = 1;  // even with one thread, a stalled client holds nothing
+  start(o);
+  RawClient slow(server_->port());
+  slow.send("GET / HTTP/1.1\r\nHost: t\r\n");  // never finishes its headers
+  RawClient quick(server_->port());
+  quick.send("GET /q HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(quick.read_all().find("200 OK"), std::string::npos);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(slow.read_all(), "");  // dropped at the deadline, not after the client's 5 s
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+}
+
+TEST_F(HttpServerTest, GracefulStopFinishesInFlightRequests) {
+  start();
+  RawClient idle(server_->port());
+  ASSERT_TRUE(idle.connected());
+  RawClient busy(server_->port());
+  busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto t0 = std::chrono::steady_clock::now();
+  server_->request_stop();
+  const std::string r = busy.read_all();
+  EXPECT_NE(r.find("200 OK"), std::string::npos) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos);
+  server_->wait();
+  EXPECT_EQ(idle.read_all(), "");  // closed without a response
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  RawClient late(server_->port());
+  EXPECT_FALSE(late.connected());
+  server_.reset();
+}
+
+TEST_F(HttpServerTest, BindFailureIsReported) {
+  start();
+  HttpServerOptions o;
+  o.port = server_->port();
+  o.handle_signals = false;
+  auto second = HttpServer::start(o, [](const HttpRequest&) { return HttpResponse{}; }, Logger::null(), metrics_);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace bh

@@ -1,0 +1,29 @@
+// URL pieces of an HTTP request target. Pure functions over untrusted bytes; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace bh {
+
+struct SplitTarget {
+  std::string path;   // percent-decoded
+  std::string query;  // raw, without '?'
+};
+
+// Splits "/a%20b?x=1#frag" into path "/a b" and query "x=1" (the fragment is dropped).
+// Fails (kInvalidArgument) on a target that is not origin-form, a bad %-escape, or a decoded
+// NUL byte.
+Result<SplitTarget> split_target(std::string_view target);
+
+// Percent-decodes; `plus_is_space` for application/x-www-form-urlencoded query values.
+Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// "a=1&b=&c&a=2" -> {{"a","1"},{"b",""},{"c",""},{"a","2"}}, decoded, in order.
+Result<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query);
+
+}  // namespace bh
