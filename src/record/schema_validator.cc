@@ -120,6 +120,8 @@ Result<std::shared_ptr<const SchemaValidator>> SchemaValidator::from_json_text(s
   std::shared_ptr<SchemaValidator> v(new SchemaValidator());
   try {
     v->schema_json_ = nlohmann::json::parse(schema_text);
+    std::vector<std::string> path;
+    collect_format_rules(v->schema_json_, path, v->format_rules_);
     nlohmann::json for_valijson = v->schema_json_;
     strip_formats(for_valijson);
     v->compiled_ = std::make_unique<valijson::Schema>();
@@ -195,38 +197,53 @@ SchemaViolation SchemaValidator::describe(const std::vector<std::string>& contex
   return {pointer, description};
 }
 
-void SchemaValidator::check_formats(const nlohmann::json& schema, simdjson::dom::element value, std::string& pointer,
-                                    std::vector<SchemaViolation>& out) const {
+void SchemaValidator::collect_format_rules(const nlohmann::json& schema, std::vector<std::string>& path,
+                                           std::vector<FormatRule>& out) {
   if (!schema.is_object()) return;
   auto fmt_it = schema.find("format");
-  if (fmt_it != schema.end() && fmt_it->is_string() && *fmt_it == "date-time" && value.is_string() &&
-      !is_rfc3339_date_time(bh::sj::as_string(value))) {
-    out.push_back({pointer, "must be an RFC 3339 date-time (e.g. 2019-10-16T16:19:57Z)"});
-  }
+  if (fmt_it != schema.end() && *fmt_it == "date-time") out.push_back({path});
   auto props = schema.find("properties");
-  if (props != schema.end() && props->is_object() && value.is_object()) {
-    // Walk the document's members (few) and look each up in the schema.
-    for (simdjson::dom::key_value_pair kv : bh::sj::as_object(value)) {
-      const std::string key(kv.key);
-      auto rule = props->find(key);
-      if (rule == props->end()) continue;
-      const std::size_t keep = pointer.size();
-      pointer += '/';
-      pointer += json_pointer_escape(key);
-      check_formats(*rule, kv.value, pointer, out);
-      pointer.resize(keep);
+  if (props != schema.end() && props->is_object()) {
+    for (auto it = props->begin(); it != props->end(); ++it) {
+      path.push_back(it.key());
+      collect_format_rules(it.value(), path, out);
+      path.pop_back();
     }
   }
   auto items = schema.find("items");
-  if (items != schema.end() && items->is_object() && value.is_array()) {
+  if (items != schema.end() && items->is_object()) {
+    path.emplace_back("*");
+    collect_format_rules(*items, path, out);
+    path.pop_back();
+  }
+}
+
+void SchemaValidator::check_format(const FormatRule& rule, std::size_t depth, simdjson::dom::element value,
+                                   std::string& pointer, std::vector<SchemaViolation>& out) const {
+  if (depth == rule.path.size()) {
+    if (value.is_string() && !is_rfc3339_date_time(sj::as_string(value))) {
+      out.push_back({pointer, "must be an RFC 3339 date-time (e.g. 2019-10-16T16:19:57Z)"});
+    }
+    return;
+  }
+  const std::string& token = rule.path[depth];
+  const std::size_t keep = pointer.size();
+  if (token == "*" && value.is_array()) {
     std::size_t i = 0;
-    for (simdjson::dom::element child : bh::sj::as_array(value)) {
-      const std::size_t keep = pointer.size();
+    for (simdjson::dom::element child : sj::as_array(value)) {
       pointer += '/' + std::to_string(i++);
-      check_formats(*items, child, pointer, out);
+      check_format(rule, depth + 1, child, pointer, out);
       pointer.resize(keep);
     }
+    return;
   }
+  if (!value.is_object()) return;
+  simdjson::dom::element child;
+  if (sj::as_object(value).at_key(token).get(child) != simdjson::SUCCESS) return;
+  pointer += '/';
+  pointer += json_pointer_escape(token);
+  check_format(rule, depth + 1, child, pointer, out);
+  pointer.resize(keep);
 }
 
 std::vector<SchemaViolation> SchemaValidator::validate(simdjson::dom::element document) const {
@@ -252,7 +269,7 @@ std::vector<SchemaViolation> SchemaValidator::validate(simdjson::dom::element do
     if (out.empty()) out.push_back({"", "does not match the schema"});
   }
   std::string pointer;
-  check_formats(schema_json_, document, pointer, out);
+  for (const FormatRule& rule : format_rules_) check_format(rule, 0, document, pointer, out);
   return out;
 }
 

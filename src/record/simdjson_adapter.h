@@ -70,7 +70,7 @@ class Object {
 
 class Value {
  public:
-  Value() = default;
+  Value() {}  // user-provided: BasicAdapter holds a const Value
   explicit Value(simdjson::dom::element e) : element_(e), valid_(true) {}
 
   valijson::adapters::FrozenValue* freeze() const {
@@ -135,7 +135,7 @@ class Value {
 
 class SimdjsonAdapter : public valijson::adapters::BasicAdapter<SimdjsonAdapter, Array, ObjectMember, Object, Value> {
  public:
-  SimdjsonAdapter() = default;
+  SimdjsonAdapter() : BasicAdapter() {}
   explicit SimdjsonAdapter(simdjson::dom::element e) : BasicAdapter(Value(e)) {}
 };
 

@@ -1,0 +1,51 @@
+# A thin driver over CMake presets. Every target installs what it needs first.
+#   make serve   install, build, start on http://localhost:8000 (embedded store, demo data on first start)
+#   make test    unit + integration tests (release), the same under ASan+UBSan, and a fuzz smoke run
+#   make bench   the benchmarks of docs/benchmarks.md
+#   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 300)
+.PHONY: deps build build-asan build-fuzz serve test test-release test-asan fuzz-smoke fuzz bench clean
+
+DATA_DIR ?= ./data
+DEMO_RECORDS ?= 10000
+FUZZ_SECONDS ?= 300
+SMOKE_SECONDS ?= 10
+BIN := build/release/src/buildhub
+
+deps:
+	scripts/install-deps
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release
+
+build-asan: deps
+	cmake --preset asan-ubsan
+	cmake --build --preset asan-ubsan
+
+build-fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz --target fuzz_all
+
+serve: build
+	$(BIN) serve --data-dir $(DATA_DIR) --listen 127.0.0.1:8000 --demo-records $(DEMO_RECORDS)
+
+test: test-release test-asan fuzz-smoke
+
+test-release: build
+	ctest --preset release
+
+test-asan: build-asan
+	ctest --preset asan-ubsan
+
+fuzz-smoke: build-fuzz
+	scripts/fuzz-smoke $(SMOKE_SECONDS)
+
+fuzz: build-fuzz
+	scripts/fuzz-smoke $(FUZZ_SECONDS)
+
+bench: build
+	scripts/install-deps --bench
+	bench/run-ingest.sh
+
+clean:
+	rm -rf build

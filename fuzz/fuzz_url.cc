@@ -1,0 +1,15 @@
+// Request targets and query strings.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "server/url.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto target = bh::split_target(text);
+  if (target && target->path.size() > size) __builtin_trap();
+  auto query = bh::parse_query(text);
+  (void)query;
+  return 0;
+}
