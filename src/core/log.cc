@@ -1,7 +1,8 @@
 #include "core/log.h"
 
+#include "core/clock.h"
+
 #include <chrono>
-#include <ctime>
 
 #include <fmt/format.h>
 #include <spdlog/logger.h>
@@ -10,17 +11,6 @@
 
 namespace bh {
 namespace {
-
-std::string utc_now_iso8601() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count();
-  const std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-}
 
 std::string_view level_name(LogLevel level) {
   switch (level) {
@@ -67,7 +57,7 @@ std::shared_ptr<Logger> Logger::child(std::string name) const {
 void Logger::log(LogLevel level, std::string_view msg, const nlohmann::json& fields) const {
   if (!sink_ || !enabled(level)) return;
   nlohmann::ordered_json line;
-  line["time"] = utc_now_iso8601();
+  line["time"] = format_utc(std::chrono::system_clock::now(), 3);
   line["level"] = level_name(level);
   line["logger"] = name_;
   line["msg"] = msg;

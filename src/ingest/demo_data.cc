@@ -1,5 +1,7 @@
 #include "ingest/demo_data.h"
 
+#include "core/clock.h"
+
 #include <array>
 #include <string_view>
 
@@ -43,28 +45,6 @@ constexpr std::array<std::string_view, 90> kLocales{
     "ta", "te", "th", "tl", "tr", "uk", "ur", "uz"};
 
 constexpr std::array<int, 8> kEsrMajors{45, 52, 60, 68, 78, 91, 102, 115};
-
-// Days since 1970-01-01 for a civil date, and back (proleptic Gregorian).
-std::int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-}
-
-void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0));
-}
 
 struct Moment {
   int year, month, day, hour, minute, second;

@@ -1,8 +1,9 @@
 #include "store/sqlite/sqlite_record_store.h"
 
+#include "core/clock.h"
+
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -30,17 +31,6 @@ CREATE INDEX builds_s3_object_key ON builds (s3_object_key) WHERE s3_object_key 
 
 constexpr std::string_view kColumns =
     "id, build_hash, document, metadata, created_at, s3_object_key, s3_object_etag";
-
-std::string utc_now_micros() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
-  const std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-}
 
 Status configure(sqlite::SqliteDb& db, const SqliteStoreOptions& options) {
   BH_RETURN_IF_ERROR(db.exec("PRAGMA busy_timeout = 10000;"));
@@ -141,7 +131,7 @@ Result<std::vector<InsertOutcome>> SqliteRecordStore::insert_batch(std::span<con
   std::vector<InsertOutcome> outcomes;
   outcomes.reserve(records.size());
   if (records.empty()) return outcomes;
-  const std::string created_at = utc_now_micros();
+  const std::string created_at = format_utc(std::chrono::system_clock::now(), 6);
 
   std::lock_guard lock(write_mutex_);
   BH_RETURN_IF_ERROR(writer_.exec("BEGIN IMMEDIATE;"));
