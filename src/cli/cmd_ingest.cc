@@ -48,16 +48,28 @@ class CliIngestObserver final : public IngestObserver {
     }
   }
 
-  void on_progress(const IngestSummary& s) override {
+  void on_progress(const IngestSummary& s, std::optional<double> fraction) override {
     if (!progress_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
     const double secs = std::chrono::duration<double>(now - started_).count();
     const double rate = secs > 0 ? static_cast<double>(s.read) / secs : 0;
-    // Sources are streams of unknown length, so the bar is a live counter rather than a percentage.
-    std::fprintf(stderr, "\r\033[K[%s] %llu read, %llu inserted, %llu present, %llu rejected, %.0f docs/s",
-                 spinner(), static_cast<unsigned long long>(s.read), static_cast<unsigned long long>(s.inserted),
+    std::string bar;
+    if (fraction) {
+      // A bar with percentage and time left when the input size is known (files, directories)...
+      constexpr int kWidth = 24;
+      const int filled = static_cast<int>(*fraction * kWidth);
+      bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +
+            std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] " +
+            std::to_string(static_cast<int>(*fraction * 100)) + "%";
+      if (*fraction > 0.01) bar += ", " + std::to_string(static_cast<long>(secs / *fraction - secs)) + " s left";
+    } else {
+      // ...and a spinner for streams of unknown length (stdin).
+      bar = std::string("[") + spinner() + "]";
+    }
+    std::fprintf(stderr, "\r\033[K%s %llu read, %llu inserted, %llu present, %llu rejected, %.0f docs/s",
+                 bar.c_str(), static_cast<unsigned long long>(s.read), static_cast<unsigned long long>(s.inserted),
                  static_cast<unsigned long long>(s.already_present), static_cast<unsigned long long>(s.rejected),
                  rate);
     drawn_ = true;

@@ -195,7 +195,7 @@ Result<IngestSummary> IngestPipeline::run(DocumentSource& source, IngestObserver
       observer.on_stored(p.origin, o, batch[next_outcome]);
       ++next_outcome;
     }
-    observer.on_progress(summary);
+    observer.on_progress(summary, source.fraction_done());
   }
   reader.join();
   to_prepare.close();

@@ -47,8 +47,9 @@ class IngestObserver {
   // `record` holds the document as received and its build_hash.
   virtual void on_stored(const std::string& /*origin*/, const InsertOutcome& /*outcome*/,
                          const NewRecord& /*record*/) {}
-  // After every committed batch, with the running totals.
-  virtual void on_progress(const IngestSummary& /*so_far*/) {}
+  // After every committed batch, with the running totals and, when the source knows its size,
+  // the share of the input read so far (0..1).
+  virtual void on_progress(const IngestSummary& /*so_far*/, std::optional<double> /*fraction_done*/) {}
 };
 
 class IngestPipeline {

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -25,7 +26,16 @@ bool is_ndjson_name(std::string_view name) { return ends_with(name, ".ndjson") |
 }  // namespace
 
 NdjsonSource::NdjsonSource(int fd, std::string name, std::size_t max_line_bytes, bool owns_fd)
-    : fd_(fd), owns_fd_(owns_fd), name_(std::move(name)), max_line_bytes_(max_line_bytes) {}
+    : fd_(fd), owns_fd_(owns_fd), name_(std::move(name)), max_line_bytes_(max_line_bytes) {
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) total_bytes_ = static_cast<std::uint64_t>(st.st_size);
+}
+
+std::optional<double> NdjsonSource::fraction_done() const {
+  if (total_bytes_ == 0) return std::nullopt;
+  return std::min(1.0, static_cast<double>(consumed_bytes_.load(std::memory_order_relaxed)) /
+                           static_cast<double>(total_bytes_));
+}
 
 NdjsonSource::~NdjsonSource() {
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
@@ -50,6 +60,7 @@ bool NdjsonSource::fill() {
       return false;
     }
     buffer_.resize(old + static_cast<std::size_t>(n));
+    consumed_bytes_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
     return true;
   }
 }
@@ -154,6 +165,7 @@ void PathSource::expand(const std::string& arg) {
   }
   if (std::filesystem::is_directory(status)) {
     walk_directory(path);
+    files_in_arg_ = pending_files_.size();
     return;
   }
   if (is_ndjson_name(arg)) {
@@ -171,7 +183,39 @@ void PathSource::expand(const std::string& arg) {
   pending_files_.push_back(path);
 }
 
+void PathSource::publish_fraction() {
+  const double per_arg = args_.empty() ? 1.0 : 1.0 / static_cast<double>(args_.size());
+  double current = 0;
+  bool known = true;
+  if (stream_) {
+    const auto f = stream_->fraction_done();
+    known = f.has_value();
+    current = f.value_or(0);
+  } else if (files_in_arg_ > 0) {
+    current = static_cast<double>(files_done_in_arg_) / static_cast<double>(files_in_arg_);
+  }
+  const double done_args = next_arg_ == 0 ? 0 : static_cast<double>(next_arg_ - 1);
+  fraction_.store(std::min(1.0, (done_args + current) * per_arg), std::memory_order_relaxed);
+  fraction_known_.store(known, std::memory_order_relaxed);
+}
+
+std::optional<double> PathSource::fraction_done() const {
+  if (!fraction_known_.load(std::memory_order_relaxed)) return std::nullopt;
+  return fraction_.load(std::memory_order_relaxed);
+}
+
 std::optional<IngestItem> PathSource::next() {
+  auto item = next_item();
+  if (item) {
+    publish_fraction();
+  } else {
+    fraction_.store(1.0, std::memory_order_relaxed);
+    fraction_known_.store(true, std::memory_order_relaxed);
+  }
+  return item;
+}
+
+std::optional<IngestItem> PathSource::next_item() {
   while (true) {
     if (!pending_errors_.empty()) {
       IngestItem item = std::move(pending_errors_.front());
@@ -186,6 +230,7 @@ std::optional<IngestItem> PathSource::next() {
     if (!pending_files_.empty()) {
       const std::filesystem::path path = std::move(pending_files_.front());
       pending_files_.pop_front();
+      ++files_done_in_arg_;
       IngestItem item;
       item.origin = path.string();
       auto bytes = read_file(path, max_document_bytes_);
@@ -202,6 +247,8 @@ std::optional<IngestItem> PathSource::next() {
       return item;
     }
     if (next_arg_ >= args_.size()) return std::nullopt;
+    files_in_arg_ = 0;
+    files_done_in_arg_ = 0;
     expand(args_[next_arg_++]);
   }
 }

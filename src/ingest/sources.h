@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <deque>
 #include <filesystem>
 #include <memory>
@@ -32,6 +33,9 @@ class DocumentSource {
   virtual ~DocumentSource() = default;
   // The next document, or nullopt at the end.
   virtual std::optional<IngestItem> next() = 0;
+  // How much of the input has been yielded, 0..1, when the source knows its size. Safe to call
+  // from another thread while next() runs (for progress display).
+  virtual std::optional<double> fraction_done() const { return std::nullopt; }
 };
 
 // Newline-delimited JSON from a file descriptor: one document per line; blank lines are
@@ -45,9 +49,13 @@ class NdjsonSource final : public DocumentSource {
   NdjsonSource& operator=(const NdjsonSource&) = delete;
 
   std::optional<IngestItem> next() override;
+  // Known when the descriptor is a regular file.
+  std::optional<double> fraction_done() const override;
 
  private:
   bool fill();  // reads more input; false at end of input or on error
+  std::uint64_t total_bytes_ = 0;  // 0: unknown (a pipe)
+  std::atomic<std::uint64_t> consumed_bytes_{0};
 
   int fd_;
   bool owns_fd_;
@@ -67,6 +75,9 @@ class PathSource final : public DocumentSource {
  public:
   PathSource(std::vector<std::string> paths, std::size_t max_document_bytes, int stdin_fd = 0);
   std::optional<IngestItem> next() override;
+  // Arguments done plus the share of the current one (files of a directory, bytes of an NDJSON
+  // file); unknown while reading stdin.
+  std::optional<double> fraction_done() const override;
 
  private:
   void expand(const std::string& arg);
@@ -80,6 +91,12 @@ class PathSource final : public DocumentSource {
   std::deque<IngestItem> pending_errors_;
   std::deque<std::filesystem::path> pending_files_;
   std::unique_ptr<NdjsonSource> stream_;
+  std::size_t files_in_arg_ = 0;
+  std::size_t files_done_in_arg_ = 0;
+  std::optional<IngestItem> next_item();
+  void publish_fraction();
+  std::atomic<double> fraction_{0.0};
+  std::atomic<bool> fraction_known_{true};
 };
 
 // Yields pre-made items (tests, demo data, HTTP push).

@@ -92,3 +92,39 @@ TEST(PathSource, ReadsStdinAndNdjsonFiles) {
 
 }  // namespace
 }  // namespace bh
+
+namespace bh {
+namespace {
+
+TEST(Sources, FractionDoneFollowsFilesAndBytes) {
+  testing::TempDir dir;
+  for (int i = 0; i < 4; ++i) testing::write_text(dir / ("d/" + std::to_string(i) + ".buildhub.json"), "{}");
+  std::string lines;
+  for (int i = 0; i < 100; ++i) lines += "{\"n\":" + std::to_string(i) + "}\n";
+  testing::write_text(dir / "f.ndjson", lines);
+  PathSource src({(dir / "d").string(), (dir / "f.ndjson").string()}, 1 << 20);
+  ASSERT_TRUE(src.next());  // 1 of 4 files of the first of two arguments
+  EXPECT_DOUBLE_EQ(*src.fraction_done(), 0.125);
+  while (src.next()) {
+  }
+  EXPECT_DOUBLE_EQ(*src.fraction_done(), 1.0);
+
+  testing::write_text(dir / "stdin", lines);
+  const int fd = ::open((dir / "stdin").c_str(), O_RDONLY);
+  PathSource piped({"-"}, 1 << 20, fd);
+  ASSERT_TRUE(piped.next());
+  // A regular file behind stdin has a size; only a real pipe would be unknown.
+  EXPECT_TRUE(piped.fraction_done().has_value());
+  ::close(fd);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  (void)!::write(fds[1], "{}\n", 3);
+  ::close(fds[1]);
+  PathSource pipe_source({"-"}, 1 << 20, fds[0]);
+  ASSERT_TRUE(pipe_source.next());
+  EXPECT_FALSE(pipe_source.fraction_done().has_value());
+  ::close(fds[0]);
+}
+
+}  // namespace
+}  // namespace bh

@@ -74,6 +74,26 @@ TEST(SqliteRecordStore, KeepsEveryColumn) {
   EXPECT_EQ(*store->find_by_hash("v1:none"), std::nullopt);
 }
 
+TEST(SqliteRecordStore, ChangedFileAtTheSameS3KeyIsANewRecord) {
+  testing::TempDir dir;
+  auto store = open_at(dir / "db");
+  NewRecord first = make("v1:old", R"({"v":1})");
+  first.s3_object_key = "pub/firefox/nightly/x.buildhub.json";
+  first.s3_object_etag = "etag-1";
+  NewRecord changed = make("v1:new", R"({"v":2})");
+  changed.s3_object_key = first.s3_object_key;
+  changed.s3_object_etag = "etag-2";
+  auto out = store->insert_batch(std::vector<NewRecord>{first});
+  auto out2 = store->insert_batch(std::vector<NewRecord>{changed});
+  ASSERT_TRUE(out && out2);
+  EXPECT_EQ((*out2)[0].kind, InsertKind::kInserted);
+  EXPECT_NE((*out2)[0].id, (*out)[0].id);
+  EXPECT_EQ(*store->count(), 2);
+  // Both versions are kept, unchanged.
+  EXPECT_EQ((*store->get((*out)[0].id))->document, R"({"v":1})");
+  EXPECT_EQ((*store->get((*out2)[0].id))->s3_object_etag, "etag-2");
+}
+
 TEST(SqliteRecordStore, ReadAfterFollowsTheSequence) {
   testing::TempDir dir;
   auto store = open_at(dir / "db");
