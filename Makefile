@@ -46,6 +46,7 @@ fuzz: build-fuzz
 bench: build
 	scripts/install-deps --bench
 	bench/run-ingest.sh
+	bench/run-http.sh
 
 clean:
 	rm -rf build

@@ -124,6 +124,7 @@ Status SqliteRecordStore::prepare_statements() {
   BH_ASSIGN_OR_RETURN(read_after_, reader_.prepare(fmt::format(
       "SELECT {} FROM builds WHERE id > ?1 ORDER BY id LIMIT ?2;", kColumns)));
   BH_ASSIGN_OR_RETURN(count_, reader_.prepare("SELECT COUNT(*) FROM builds;"));
+  BH_ASSIGN_OR_RETURN(data_version_, reader_.prepare("PRAGMA data_version;"));
   return Status::ok();
 }
 
@@ -196,6 +197,14 @@ Result<std::optional<StoredRecord>> SqliteRecordStore::find_by_hash(std::string_
 
 Result<std::int64_t> SqliteRecordStore::count() {
   std::lock_guard lock(read_mutex_);
+  auto version_row = data_version_.step();
+  if (!version_row) {
+    data_version_.reset();
+    return fail(version_row.error());
+  }
+  const std::int64_t version = data_version_.column_int64(0);
+  data_version_.reset();
+  if (version == cached_data_version_ && cached_count_ >= 0) return cached_count_;
   auto row = count_.step();
   if (!row) {
     count_.reset();
@@ -203,6 +212,8 @@ Result<std::int64_t> SqliteRecordStore::count() {
   }
   const std::int64_t n = *row ? count_.column_int64(0) : 0;
   count_.reset();
+  cached_count_ = n;
+  cached_data_version_ = version;
   return n;
 }
 

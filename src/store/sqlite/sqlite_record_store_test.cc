@@ -165,6 +165,18 @@ TEST(SqliteRecordStore, RefusesAFileFromANewerVersion) {
   EXPECT_NE(store.error().message().find("schema version 99"), std::string::npos);
 }
 
+TEST(SqliteRecordStore, CountSeesCommitsOfThisAndOtherConnections) {
+  testing::TempDir dir;
+  auto store = open_at(dir / "db");
+  EXPECT_EQ(*store->count(), 0);
+  ASSERT_TRUE(store->insert_batch(std::vector<NewRecord>{make("v1:a")}));
+  EXPECT_EQ(*store->count(), 1);
+  EXPECT_EQ(*store->count(), 1);
+  auto other = open_at(dir / "db");  // as another process would
+  ASSERT_TRUE(other->insert_batch(std::vector<NewRecord>{make("v1:b"), make("v1:c")}));
+  EXPECT_EQ(*store->count(), 3);
+}
+
 TEST(SqliteRecordStore, NotADatabaseIsReported) {
   testing::TempDir dir;
   testing::write_text(dir / "db", std::string(4096, 'x'));
