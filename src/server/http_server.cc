@@ -207,8 +207,23 @@ asio::awaitable<void> Connection::serve() {
     parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
     parser.body_limit(opts.max_body_bytes);
     stream_.expires_after(opts.read_timeout);
-    auto [ec, bytes] = co_await http::async_read(stream_, buffer, parser, kAsTuple);
+    auto [ec, bytes] = co_await http::async_read_header(stream_, buffer, parser, kAsTuple);
     (void)bytes;
+    if (!ec && !parser.is_done()) {
+      // curl sends "Expect: 100-continue" with bodies over 1 KiB and waits a second for the
+      // go-ahead before sending the body; answer at once (413 instead when it is too large).
+      const auto& header = parser.get();
+      if (beast::iequals(header[http::field::expect], "100-continue")) {
+        const auto length = parser.content_length();
+        if (length && *length > opts.max_body_bytes) {
+          co_await refuse(413, fmt::format("request body larger than {} bytes", opts.max_body_bytes), 11);
+          break;
+        }
+        http::response<http::empty_body> go_ahead{http::status::continue_, header.version()};
+        co_await http::async_write(stream_, go_ahead, kAsTuple);
+      }
+      std::tie(ec, bytes) = co_await http::async_read(stream_, buffer, parser, kAsTuple);
+    }
     if (ec) {
       if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
           ec == asio::error::connection_reset || ec == asio::error::eof) {

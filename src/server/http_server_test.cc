@@ -28,6 +28,7 @@ class RawClient {
   }
   ~RawClient() { ::close(fd_); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   void send(const std::string& bytes) { (void)!::write(fd_, bytes.data(), bytes.size()); }
   // Everything until the server closes (or 5 s pass).
   std::string read_all() {
@@ -104,6 +105,24 @@ TEST_F(HttpServerTest, AnswersAndKeepsAlive) {
   c.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
   const std::string second = c.read_response();
   EXPECT_NE(second.find(R"("method":"POST","path":"/p","body":5)"), std::string::npos) << second;
+}
+
+TEST_F(HttpServerTest, AnswersExpectContinueAtOnce) {
+  HttpServerOptions o;
+  o.max_body_bytes = 1000;
+  start(o);
+  RawClient c(server_->port());
+  c.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  char buf[64] = {};
+  const ssize_t n = ::read(c.fd(), buf, sizeof buf - 1);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
+  c.send("hello");
+  EXPECT_NE(c.read_response().find(R"("body":5)"), std::string::npos);
+  // Too large: refused before the client sends the body.
+  RawClient big(server_->port());
+  big.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_NE(big.read_all().find("HTTP/1.1 413"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, HeadSendsHeadersOnly) {
