@@ -15,7 +15,11 @@
 namespace bh {
 namespace {
 
-constexpr std::size_t kReadChunk = 1 << 20;
+// Reads are at most 1 MiB, and not much more than one line: a small line limit (tests, fuzzing)
+// then does not pay for zero-filling a large buffer on every refill.
+std::size_t read_chunk_for(std::size_t max_line_bytes) {
+  return std::clamp<std::size_t>(max_line_bytes + 1, 4096, std::size_t{1} << 20);
+}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -49,9 +53,10 @@ bool NdjsonSource::fill() {
     pos_ = 0;
   }
   const std::size_t old = buffer_.size();
-  buffer_.resize(old + kReadChunk);
+  const std::size_t chunk = read_chunk_for(max_line_bytes_);
+  buffer_.resize(old + chunk);
   while (true) {
-    const ssize_t n = ::read(fd_, buffer_.data() + old, kReadChunk);
+    const ssize_t n = ::read(fd_, buffer_.data() + old, chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (n < 0) read_error_ = io_error(fmt::format("{}: read failed: {}", name_, std::strerror(errno)));
