@@ -32,6 +32,17 @@ TEST(SqliteRecordStore, CreatesAndMigratesAnEmptyFile) {
   EXPECT_TRUE(store->check_health().is_ok());
 }
 
+TEST(SqliteRecordStore, MigratesAnExistingZeroByteFile) {
+  testing::TempDir dir;
+  testing::write_text(dir / "db", "");
+  ASSERT_EQ(std::filesystem::file_size(dir / "db"), 0u);
+  auto store = open_at(dir / "db");
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->schema_version(), SqliteRecordStore::current_schema_version());
+  ASSERT_TRUE(store->insert_batch(std::vector<NewRecord>{make("v1:a")}));
+  EXPECT_EQ(*store->count(), 1);
+}
+
 TEST(SqliteRecordStore, SameContentIsStoredOnceAndSaysSo) {
   testing::TempDir dir;
   auto store = open_at(dir / "db");
