@@ -90,12 +90,6 @@ TEST(PathSource, ReadsStdinAndNdjsonFiles) {
   EXPECT_EQ(items[2].origin, (dir / "feed.jsonl").string() + ":2");
 }
 
-}  // namespace
-}  // namespace bh
-
-namespace bh {
-namespace {
-
 TEST(Sources, FractionDoneFollowsFilesAndBytes) {
   testing::TempDir dir;
   for (int i = 0; i < 4; ++i) testing::write_text(dir / ("d/" + std::to_string(i) + ".buildhub.json"), "{}");

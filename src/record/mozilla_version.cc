@@ -131,9 +131,7 @@ int compare_mozilla_versions(std::string_view a, std::string_view b) {
 }
 
 std::string mozilla_version_sort_key(std::string_view version) {
-  // Trailing parts equal to "0" are dropped so 1.0 and 1.0.0 get the same key; each part is
-  // prefixed with 0x01 and the key ends with 0x00, so "a shorter version" (missing parts = 0)
-  // compares as if padded with zero parts.
+  // Trailing parts equal to "0" are dropped so 1.0 and 1.0.0 get the same key.
   std::vector<VersionPart> parts;
   std::string_view rest = version;
   std::string_view part;

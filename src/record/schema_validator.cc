@@ -201,7 +201,11 @@ void SchemaValidator::collect_format_rules(const nlohmann::json& schema, std::ve
                                            std::vector<FormatRule>& out) {
   if (!schema.is_object()) return;
   auto fmt_it = schema.find("format");
-  if (fmt_it != schema.end() && *fmt_it == "date-time") out.push_back({path});
+  if (fmt_it != schema.end() && *fmt_it == "date-time") {
+    FormatRule rule{path, {}};
+    for (const auto& token : path) rule.escaped.push_back(json_pointer_escape(token));
+    out.push_back(std::move(rule));
+  }
   auto props = schema.find("properties");
   if (props != schema.end() && props->is_object()) {
     for (auto it = props->begin(); it != props->end(); ++it) {
@@ -241,7 +245,7 @@ void SchemaValidator::check_format(const FormatRule& rule, std::size_t depth, si
   simdjson::dom::element child;
   if (sj::as_object(value).at_key(token).get(child) != simdjson::SUCCESS) return;
   pointer += '/';
-  pointer += json_pointer_escape(token);
+  pointer += rule.escaped[depth];
   check_format(rule, depth + 1, child, pointer, out);
   pointer.resize(keep);
 }

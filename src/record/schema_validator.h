@@ -56,7 +56,8 @@ class SchemaValidator {
   // Where the schema asks for `format: date-time`: property paths from the root, "*" for
   // "every item of an array". Collected once, so checking costs a few lookups per document.
   struct FormatRule {
-    std::vector<std::string> path;
+    std::vector<std::string> path;     // property names, "*" for array items
+    std::vector<std::string> escaped;  // the same, escaped for a JSON pointer
   };
   static void collect_format_rules(const nlohmann::json& schema, std::vector<std::string>& path,
                                    std::vector<FormatRule>& out);
