@@ -1,4 +1,4 @@
-// Request targets and query strings.
+// Request targets, query strings and listen addresses.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -11,5 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (target && target->path.size() > size) __builtin_trap();
   auto query = bh::parse_query(text);
   (void)query;
+  auto listen = bh::parse_host_port(text);
+  if (listen && listen->host.size() > size) __builtin_trap();
   return 0;
 }

@@ -1,5 +1,4 @@
 // `buildhub serve`: the HTTP API on the embedded store.
-#include <charconv>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -14,6 +13,7 @@
 #include "record/schema_validator.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/url.h"
 
 namespace bh::cli {
 namespace {
@@ -34,34 +34,13 @@ struct ServeFlags {
   bool no_access_log = false;
 };
 
-// "HOST:PORT", "[v6]:PORT" or "PORT".
-Status parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
-  std::string port_text = text;
-  host = "127.0.0.1";
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return invalid_argument("--listen: expected [ADDRESS]:PORT, got '" + text + "'");
-    }
-    host = text.substr(1, close - 1);
-    port_text = text.substr(close + 2);
-  } else if (const auto colon = text.rfind(':'); colon != std::string::npos) {
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-  }
-  unsigned value = 0;
-  const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value > 65535 || host.empty()) {
-    return invalid_argument("--listen: expected HOST:PORT, got '" + text + "'");
-  }
-  port = static_cast<std::uint16_t>(value);
-  return Status::ok();
-}
-
 int run_serve(const ServeFlags& flags) {
   auto logger = make_logger(flags.log, "server");
   HttpServerOptions options;
-  if (Status s = parse_listen(flags.listen, options.host, options.port); !s.is_ok()) return report_failure(s);
+  auto listen = parse_host_port(flags.listen);
+  if (!listen) return report_failure(listen.error().with_context("--listen"));
+  options.host = listen->host;
+  options.port = listen->port;
   options.io_threads = flags.io_threads;
   options.max_body_bytes = flags.max_body_bytes;
   options.max_header_bytes = flags.max_header_bytes;
@@ -125,7 +104,7 @@ CommandRunner register_serve(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("serve", "Serve the HTTP API and web page on the store.");
   add_store_flags(*cmd, flags->store);
   add_log_flags(*cmd, flags->log);
-  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (PORT 0: any free port)")
+  cmd->add_option("--listen", flags->listen, "HOST:PORT, [IPV6]:PORT or PORT (on 127.0.0.1) to listen on; port 0: any free port")
       ->envname("BUILDHUB_LISTEN")
       ->capture_default_str();
   cmd->add_option("--port-file", flags->port_file, "Write the bound port to this file once listening")

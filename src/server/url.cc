@@ -1,5 +1,7 @@
 #include "server/url.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 namespace bh {
@@ -70,6 +72,31 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_query(std::string
     }
     start = end + 1;
   }
+  return out;
+}
+
+Result<HostPort> parse_host_port(std::string_view text) {
+  HostPort out;
+  out.host = "127.0.0.1";
+  std::string_view port_text = text;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return fail(invalid_argument(fmt::format("expected [ADDRESS]:PORT, got '{}'", text)));
+    }
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    out.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port_text.empty() || value > 65535 ||
+      out.host.empty()) {
+    return fail(invalid_argument(fmt::format("expected HOST:PORT with a port of 0-65535, got '{}'", text)));
+  }
+  out.port = static_cast<std::uint16_t>(value);
   return out;
 }
 

@@ -32,5 +32,26 @@ TEST(Url, ParsesQueryStrings) {
   EXPECT_TRUE(parse_query("")->empty());
 }
 
+TEST(Url, ParsesListenAddresses) {
+  auto a = parse_host_port("0.0.0.0:8000");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "0.0.0.0");
+  EXPECT_EQ(a->port, 8000);
+  auto b = parse_host_port("[::1]:0");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->host, "::1");
+  EXPECT_EQ(b->port, 0);
+  auto c = parse_host_port("9000");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->host, "127.0.0.1");
+  EXPECT_EQ(c->port, 9000);
+  for (const char* bad : {"", "nonsense", "host:", ":80", "h:99999", "h:80x", "h:-1", "[::1]80", "[::1]", "[::1]:"}) {
+    auto r = parse_host_port(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), Code::kInvalidArgument) << bad;
+    EXPECT_NE(r.error().message().find("expected"), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace bh

@@ -68,6 +68,18 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(out.returncode, 3)
             self.assertIn("no such file or directory", out.stderr)
 
+    def test_bad_listen_address_is_a_clear_usage_error(self):
+        with TempDir() as data:
+            for listen, message in (("nonsense", "expected HOST:PORT"), ("127.0.0.1:99999", "port of 0-65535"),
+                                    ("999.1.1.1:80", "bad listen address"), ("[::1]", "expected [ADDRESS]:PORT")):
+                out = run("serve", "--data-dir", data, "--listen", listen)
+                self.assertEqual(out.returncode, 3, out.stderr)
+                self.assertIn(message, out.stderr)
+            with Server(data) as server:
+                out = run("serve", "--data-dir", data, "--listen", f"127.0.0.1:{server.port}")
+                self.assertEqual(out.returncode, 6, out.stderr)
+                self.assertIn("cannot listen", out.stderr)
+
     def test_server_answers_client_mistakes_with_4xx(self):
         with TempDir() as data:
             with Server(data, "--max-body-bytes", "1000", "--read-timeout-ms", "2000") as server:
