@@ -1,4 +1,5 @@
 // `buildhub serve`: the HTTP API on the embedded store.
+#include <chrono>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -32,6 +33,7 @@ struct ServeFlags {
   std::uint64_t drain_timeout_ms = 10'000;
   std::size_t max_connections = 10'000;
   bool no_access_log = false;
+  std::size_t max_search_size = 1000;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -71,8 +73,21 @@ int run_serve(const ServeFlags& flags) {
     }
   }
 
+  search::SearchLimits limits;
+  limits.max_size = flags.max_search_size;
+  search::SearchService search(**store, limits);
+  {
+    const auto started = std::chrono::steady_clock::now();
+    if (Status s = search.refresh(); !s.is_ok()) return report_failure(s.with_context("building the search index"));
+    const auto stats = search.stats();
+    logger->info("search index built",
+                 {{"records", stats.documents},
+                  {"index_bytes", stats.index_bytes},
+                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+  }
+
   const VersionInfo version = version_info();
-  ApiServices services{**store, metrics, logger, version};
+  ApiServices services{**store, search, metrics, logger, version};
   std::unique_ptr<Router> router = make_api_router(services);
   auto server = HttpServer::start(
       options, [&router](const HttpRequest& request) { return router->dispatch(request); }, logger, metrics);
@@ -136,6 +151,10 @@ CommandRunner register_serve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-connections", flags->max_connections, "Open connections beyond this are closed at once")
       ->envname("BUILDHUB_MAX_CONNECTIONS")
+      ->capture_default_str();
+  cmd->add_option("--max-search-size", flags->max_search_size, "Largest `size` a search may ask for (400 beyond)")
+      ->envname("BUILDHUB_MAX_SEARCH_SIZE")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
       ->capture_default_str();
   cmd->add_flag("--no-access-log", flags->no_access_log, "Do not log every request")
       ->envname("BUILDHUB_NO_ACCESS_LOG");

@@ -78,6 +78,9 @@ using Result = tl::expected<T, Status>;
 
 // Wraps a non-OK Status as the error alternative of any Result<T>.
 inline tl::unexpected<Status> fail(Status status) { return tl::unexpected<Status>(std::move(status)); }
+inline tl::unexpected<Status> fail(Code code, std::string message) {
+  return tl::unexpected<Status>(Status(code, std::move(message)));
+}
 
 namespace internal {
 // What the BH_ macros return: converts to Status or to any Result<T>, so the macros work in

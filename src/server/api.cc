@@ -1,7 +1,11 @@
 #include "server/api.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "server/url.h"
 
 namespace bh {
 namespace {
@@ -39,6 +43,46 @@ Result<HttpResponse> records_count(ApiServices& s) {
   BH_ASSIGN_OR_RETURN(std::int64_t total, s.store.count());
   s.metrics.gauge("buildhub_records", "Records in the store").set(static_cast<double>(total));
   return json_response({{"builds", {{"total", total}}}});
+}
+
+Result<HttpResponse> run_search(ApiServices& s, const HttpRequest& request) {
+  s.metrics.counter("buildhub_api_search_requests_total", "Searches by method", {{"method", request.method}}).inc();
+  Result<std::string> body;
+  // A body (any method, as Elasticsearch allows GET with a body) is an Elasticsearch search;
+  // without one, the query string is a URI search (?q=...), and nothing at all is match_all.
+  if (request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    body = s.search.search_body(request.body);
+  } else {
+    BH_ASSIGN_OR_RETURN(auto params, parse_query(request.query));
+    body = s.search.search_params(params);
+  }
+  if (!body) return tl::unexpected(body.error());
+  HttpResponse r;
+  r.body = std::move(*body);
+  return r;
+}
+
+Result<HttpResponse> record_by_id(ApiServices& s, const std::string& id_text) {
+  RecordId id = 0;
+  const auto [ptr, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc() || ptr != id_text.data() + id_text.size() || id <= 0) {
+    return fail(Code::kNotFound, fmt::format("no record with id [{}]: ids are positive integers", id_text));
+  }
+  BH_ASSIGN_OR_RETURN(auto record, s.store.get(id));
+  if (!record) return fail(Code::kNotFound, fmt::format("no record with id {}", id));
+  nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+  doc["id"] = id;
+  try {
+    const auto parsed = nlohmann::ordered_json::parse(record->document);
+    if (parsed.is_object()) {
+      for (const auto& [k, v] : parsed.items()) doc[k] = v;
+    }
+  } catch (const std::exception&) {
+    return fail(Code::kCorrupt, fmt::format("record {} is stored but does not parse as JSON", id));
+  }
+  HttpResponse r;
+  r.body = doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return r;
 }
 
 Result<HttpResponse> index_page(ApiServices& s) {
@@ -85,6 +129,14 @@ std::unique_ptr<Router> make_api_router(ApiServices& s) {
   });
   router->add("GET", "/api/records", "records_count",
               [&s](const HttpRequest&, const RouteParams&) { return records_count(s); });
+  for (const char* method : {"GET", "POST"}) {
+    router->add(method, "/api/search", "api_search",
+                [&s](const HttpRequest& r, const RouteParams&) { return run_search(s, r); });
+    router->add(method, "/v1/buckets/build-hub/collections/releases/search", "api_search_v1",
+                [&s](const HttpRequest& r, const RouteParams&) { return run_search(s, r); });
+  }
+  router->add("GET", "/api/records/{}", "record",
+              [&s](const HttpRequest&, const RouteParams& p) { return record_by_id(s, p[0]); });
   router->add("GET", "/", "index", [&s](const HttpRequest&, const RouteParams&) { return index_page(s); });
   return router;
 }

@@ -5,6 +5,9 @@
 //   GET /__version__        Dockerflow: {"source", "version", "commit", "build"}
 //   GET /metrics            Prometheus text exposition
 //   GET /api/records        {"builds": {"total": N}}
+//   GET /api/records/<id>   one record: the document plus its "id" (404 when there is none)
+//   GET|POST /api/search    Elasticsearch-compatible search (body: ES JSON; GET ?q=: query_string)
+//   GET|POST /v1/buckets/build-hub/collections/releases/search   the same (Buildhub v1's URL)
 //   GET /                   the web page (a placeholder until the UI lands)
 //
 // Thread safety: the returned Router is safe for concurrent dispatch; the services it refers
@@ -16,6 +19,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/version.h"
+#include "search/search_service.h"
 #include "server/router.h"
 #include "store/record_store.h"
 
@@ -23,6 +27,7 @@ namespace bh {
 
 struct ApiServices {
   RecordStore& store;
+  search::SearchService& search;
   MetricsRegistry& metrics;
   std::shared_ptr<const Logger> logger;
   VersionInfo version;

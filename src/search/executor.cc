@@ -1,0 +1,674 @@
+#include "search/executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <queue>
+
+#include <fmt/format.h>
+
+#include "record/mozilla_version.h"
+#include "search/query_builders.h"
+
+namespace bh::search {
+namespace {
+
+using json = nlohmann::json;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+float idf(std::uint64_t doc_freq, std::uint64_t doc_count) {
+  const double n = static_cast<double>(doc_freq), total = static_cast<double>(doc_count);
+  return static_cast<float>(std::log(1.0 + (total - n + 0.5) / (n + 0.5)));
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
+// Documents in `docs` as a Roaring bitmap, from a sorted or unsorted list.
+Roaring bitmap_of(std::vector<DocId>& docs) {
+  std::sort(docs.begin(), docs.end());
+  return Roaring(docs.size(), docs.data());
+}
+
+// Does the msm spec ("2", "-1", "75%", "-25%") require how many of n optional clauses?
+Result<std::size_t> required_should(const std::string& spec, std::size_t n) {
+  std::string s = spec;
+  const bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.pop_back();
+  long long v = 0;
+  try {
+    std::size_t used = 0;
+    v = std::stoll(s, &used);
+    if (used != s.size()) throw std::invalid_argument("msm");
+  } catch (...) {
+    return fail(Code::kInvalidArgument, fmt::format("minimum_should_match [{}] is not a number or a percentage", spec));
+  }
+  long long k = percent ? static_cast<long long>(static_cast<double>(n) * static_cast<double>(std::llabs(v)) / 100.0) : std::llabs(v);
+  if (v < 0) k = static_cast<long long>(n) - k;
+  return static_cast<std::size_t>(std::clamp<long long>(k, 0, static_cast<long long>(n)));
+}
+
+}  // namespace
+
+// ---- JSON writing helpers ----
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += ch;
+    }
+  }
+  out += '"';
+}
+
+void append_json_score(std::string& out, float v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  std::string s = fmt::format("{}", v);  // shortest float text: 1.9924302, not 1.9924302101135254
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  out += s;
+}
+
+void append_json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  out += s;
+}
+
+// ---- Evaluated ----
+
+float Evaluated::score(DocId d) const {
+  switch (kind) {
+    case Kind::kConstant: return constant;
+    case Kind::kPerTerm: {
+      const auto it = term_scores->find(column->term_of(d));
+      return it == term_scores->end() ? 0.0f : it->second;
+    }
+    case Kind::kSum: {
+      float s = 0;
+      for (const auto& r : required) s += r.score(d);
+      for (const auto& o : optional) {
+        if (o.docs.contains(d)) s += o.score(d);
+      }
+      return s * boost;
+    }
+    case Kind::kDisMax: {
+      float best = 0, sum = 0;
+      for (const auto& o : optional) {
+        if (!o.docs.contains(d)) continue;
+        const float s = o.score(d);
+        best = std::max(best, s);
+        sum += s;
+      }
+      return (best + tie_breaker * (sum - best)) * boost;
+    }
+  }
+  return 0;
+}
+
+bool Evaluated::constant_score() const {
+  if (kind == Kind::kConstant) return true;
+  if (kind == Kind::kSum) {
+    if (!optional.empty()) return false;
+    for (const auto& r : required) {
+      if (!r.constant_score()) return false;
+    }
+    return true;
+  }
+  if (kind == Kind::kDisMax) return optional.size() == 1 && optional[0].constant_score();
+  return false;
+}
+
+// ---- evaluation ----
+
+Roaring SearchExecutor::all_docs() const {
+  Roaring r;
+  if (index_.doc_count() > 0) r.addRange(0, index_.doc_count());
+  return r;
+}
+
+Result<std::vector<TermId>> SearchExecutor::matching_terms(const FieldRef& field, const StringPredicate& p,
+                                                          const KeywordColumn& col) {
+  std::vector<TermId> out;
+  const bool text = field.type == FieldType::kText;
+  const bool version = field.type == FieldType::kVersion;
+  const auto& sorted = col.sorted_terms();
+
+  // A test on one value; text fields test each token of the value.
+  auto value_matches = [&](std::string_view v) -> bool {
+    switch (p.op) {
+      case StringPredicate::Op::kEquals:
+        for (const auto& x : p.values) {
+          if (p.case_insensitive ? lower_ascii(v) == lower_ascii(x) : v == x) return true;
+        }
+        return false;
+      case StringPredicate::Op::kPrefix:
+        return p.case_insensitive ? lower_ascii(v).starts_with(lower_ascii(p.values[0])) : v.starts_with(p.values[0]);
+      case StringPredicate::Op::kWildcard:
+        return p.case_insensitive ? wildcard_match(lower_ascii(p.values[0]), lower_ascii(v)) : wildcard_match(p.values[0], v);
+      case StringPredicate::Op::kRegexp:
+        return p.regexp->full_match(v);
+      case StringPredicate::Op::kRange: {
+        if (p.lower && (p.include_lower ? v < *p.lower : v <= *p.lower)) return false;
+        if (p.upper && (p.include_upper ? v > *p.upper : v >= *p.upper)) return false;
+        return true;
+      }
+      case StringPredicate::Op::kTokens: return false;  // handled below
+    }
+    return false;
+  };
+
+  if (text) {
+    // Text columns hold few distinct values (compiler command lines): test every one.
+    for (TermId t = 0; t < col.term_count(); ++t) {
+      const auto tokens = standard_tokens(col.term(t));
+      bool hit = false;
+      if (p.op == StringPredicate::Op::kTokens) {
+        if (p.phrase && p.values.size() > 1) {
+          for (std::size_t i = 0; i + p.values.size() <= tokens.size() && !hit; ++i) {
+            hit = std::equal(p.values.begin(), p.values.end(), tokens.begin() + static_cast<std::ptrdiff_t>(i));
+          }
+        } else {
+          hit = std::all_of(p.values.begin(), p.values.end(), [&](const std::string& want) {
+            return std::find(tokens.begin(), tokens.end(), want) != tokens.end();
+          });
+        }
+      } else {
+        for (const auto& tok : tokens) {
+          if (value_matches(tok)) { hit = true; break; }
+        }
+      }
+      if (hit) out.push_back(t);
+    }
+    return out;
+  }
+
+  switch (p.op) {
+    case StringPredicate::Op::kEquals:
+      if (!p.case_insensitive) {
+        for (const auto& v : p.values) {
+          if (auto t = col.find(v)) out.push_back(*t);
+        }
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return out;
+      }
+      break;
+    case StringPredicate::Op::kTokens:
+      // A phrase on a keyword field is the exact value.
+      {
+        std::string joined;
+        for (const auto& v : p.values) joined += (joined.empty() ? "" : " ") + v;
+        if (auto t = col.find(joined)) out.push_back(*t);
+        return out;
+      }
+    case StringPredicate::Op::kRange:
+      if (version) {
+        const auto& vs = col.version_sorted_terms();
+        const std::string lo = p.lower ? mozilla_version_sort_key(*p.lower) : std::string();
+        const std::string hi = p.upper ? mozilla_version_sort_key(*p.upper) : std::string();
+        auto begin = vs.begin(), end = vs.end();
+        if (p.lower) {
+          begin = p.include_lower
+                      ? std::lower_bound(vs.begin(), vs.end(), lo, [&](TermId t, const std::string& k) { return col.version_key(t) < k; })
+                      : std::upper_bound(vs.begin(), vs.end(), lo, [&](const std::string& k, TermId t) { return k < col.version_key(t); });
+        }
+        if (p.upper) {
+          end = p.include_upper
+                    ? std::upper_bound(vs.begin(), vs.end(), hi, [&](const std::string& k, TermId t) { return k < col.version_key(t); })
+                    : std::lower_bound(vs.begin(), vs.end(), hi, [&](TermId t, const std::string& k) { return col.version_key(t) < k; });
+        }
+        if (begin < end) out.assign(begin, end);
+        return out;
+      } else {
+        auto begin = sorted.begin(), end = sorted.end();
+        if (p.lower) {
+          const std::string_view lo = *p.lower;
+          begin = p.include_lower
+                      ? std::lower_bound(sorted.begin(), sorted.end(), lo, [&](TermId t, std::string_view k) { return col.term(t) < k; })
+                      : std::upper_bound(sorted.begin(), sorted.end(), lo, [&](std::string_view k, TermId t) { return k < col.term(t); });
+        }
+        if (p.upper) {
+          const std::string_view hi = *p.upper;
+          end = p.include_upper
+                    ? std::upper_bound(sorted.begin(), sorted.end(), hi, [&](std::string_view k, TermId t) { return k < col.term(t); })
+                    : std::lower_bound(sorted.begin(), sorted.end(), hi, [&](TermId t, std::string_view k) { return col.term(t) < k; });
+        }
+        if (begin < end) out.assign(begin, end);
+        return out;
+      }
+    default:
+      break;
+  }
+
+  // Prefix, wildcard and regexp: narrow to the terms sharing the literal prefix, then test.
+  std::string prefix;
+  if (!p.case_insensitive) {
+    if (p.op == StringPredicate::Op::kPrefix) prefix = p.values[0];
+    else if (p.op == StringPredicate::Op::kWildcard) prefix = wildcard_literal_prefix(p.values[0]);
+    else if (p.op == StringPredicate::Op::kRegexp) prefix = p.regexp->literal_prefix();
+  }
+  auto it = prefix.empty() ? sorted.begin()
+                           : std::lower_bound(sorted.begin(), sorted.end(), std::string_view(prefix),
+                                              [&](TermId t, std::string_view k) { return col.term(t) < k; });
+  for (; it != sorted.end(); ++it) {
+    const std::string_view v = col.term(*it);
+    if (!prefix.empty() && !v.starts_with(prefix)) break;
+    if (value_matches(v)) out.push_back(*it);
+  }
+  return out;
+}
+
+Roaring SearchExecutor::record_id_docs(const StringPredicate& p) const {
+  std::vector<DocId> docs;
+  if (p.op == StringPredicate::Op::kEquals && !p.case_insensitive) {
+    for (const auto& v : p.values) {
+      if (const auto id = parse_long(v); id && std::to_string(*id) == v) {
+        if (const auto d = index_.doc_of_record(*id)) docs.push_back(*d);
+      }
+    }
+    return bitmap_of(docs);
+  }
+  // Other conditions on the id keyword: test each id's decimal text.
+  for (DocId d = 0; d < index_.doc_count(); ++d) {
+    const std::string v = std::to_string(index_.record_id(d));
+    bool hit = false;
+    switch (p.op) {
+      case StringPredicate::Op::kEquals: for (const auto& x : p.values) hit = hit || lower_ascii(x) == v; break;
+      case StringPredicate::Op::kPrefix: hit = v.starts_with(p.values[0]); break;
+      case StringPredicate::Op::kWildcard: hit = wildcard_match(p.values[0], v); break;
+      case StringPredicate::Op::kRegexp: hit = p.regexp->full_match(v); break;
+      case StringPredicate::Op::kRange:
+        hit = !(p.lower && (p.include_lower ? v < *p.lower : v <= *p.lower)) &&
+              !(p.upper && (p.include_upper ? v > *p.upper : v >= *p.upper));
+        break;
+      case StringPredicate::Op::kTokens: hit = p.values.size() == 1 && p.values[0] == v; break;
+    }
+    if (hit) docs.push_back(d);
+  }
+  return bitmap_of(docs);
+}
+
+Result<Evaluated> SearchExecutor::evaluate_field(const FieldQuery& q, MatchedTerms* highlight) {
+  Evaluated e;
+  e.kind = Evaluated::Kind::kConstant;
+  e.constant = q.boost;
+  const FieldRef& f = q.field;
+  const std::size_t n = index_.doc_count();
+
+  if (std::holds_alternative<ExistsPredicate>(q.predicate)) {
+    if (f.type == FieldType::kRecordId) {
+      e.docs = all_docs();
+      return e;
+    }
+    std::vector<DocId> docs;
+    if (f.is_numeric()) {
+      const auto& values = index_.numeric(f.column).values;
+      for (DocId d = 0; d < n; ++d) {
+        if (values[d] != kMissingNumber) docs.push_back(d);
+      }
+    } else {
+      const auto& col = index_.keyword(f.column);
+      for (DocId d = 0; d < n; ++d) {
+        if (col.term_of(d) != kNoTerm) docs.push_back(d);
+      }
+    }
+    e.docs = Roaring(docs.size(), docs.data());
+    return e;
+  }
+
+  if (const auto* np = std::get_if<NumericPredicate>(&q.predicate)) {
+    if (!f.is_numeric()) return e;  // the builders never make this; nothing matches
+    const auto& values = index_.numeric(f.column).values;
+    std::vector<DocId> docs;
+    if (np->is_range) {
+      const std::int64_t lo = np->lower, hi = np->upper;
+      for (DocId d = 0; d < n; ++d) {
+        const std::int64_t v = values[d];
+        if (v != kMissingNumber && v >= lo && v <= hi) docs.push_back(d);
+      }
+    } else {
+      for (DocId d = 0; d < n; ++d) {
+        const std::int64_t v = values[d];
+        if (v == kMissingNumber) continue;
+        for (const auto x : np->values) {
+          if (v == x) { docs.push_back(d); break; }
+        }
+      }
+    }
+    e.docs = Roaring(docs.size(), docs.data());
+    return e;
+  }
+
+  const auto& p = std::get<StringPredicate>(q.predicate);
+  if (f.type == FieldType::kRecordId) {
+    e.docs = record_id_docs(p);
+    if (q.score == ScoreMode::kTermIdf) e.constant = q.boost * idf(1, std::max<std::uint64_t>(n, 1));
+    return e;
+  }
+  const KeywordColumn& col = index_.keyword(f.column);
+  BH_ASSIGN_OR_RETURN(std::vector<TermId> terms, matching_terms(f, p, col));
+  if (terms.size() == 1) {
+    const TermId t = terms[0];
+    col.add_postings(t, e.docs);
+  } else if (!terms.empty()) {
+    std::vector<DocId> docs;
+    std::vector<const Roaring*> lists;
+    Roaring inline_docs;
+    for (const TermId t : terms) {
+      if (col.doc_freq(t) == 1) col.append_postings(t, docs);
+      else col.add_postings(t, e.docs);
+    }
+    if (!docs.empty()) e.docs |= bitmap_of(docs);
+  }
+  if (highlight) {
+    auto& h = highlight->by_column[static_cast<int>(f.column)];
+    h.insert(h.end(), terms.begin(), terms.end());
+  }
+  if (q.score == ScoreMode::kTermIdf && !terms.empty()) {
+    const std::uint64_t field_docs = std::max<std::uint64_t>(col.docs_with_value(), 1);
+    if (f.type == FieldType::kText) {
+      // BM25 over tokens: idf of the matched tokens, normalised by each value's token count.
+      const float token_idf = idf(e.docs.cardinality(), field_docs);
+      double total_tokens = 0;
+      for (TermId t = 0; t < col.term_count(); ++t) {
+        total_tokens += static_cast<double>(standard_tokens(col.term(t)).size()) * col.doc_freq(t);
+      }
+      const double avgdl = std::max(1.0, total_tokens / static_cast<double>(field_docs));
+      e.kind = Evaluated::Kind::kPerTerm;
+      e.column = &col;
+      e.term_scores = std::make_shared<std::unordered_map<TermId, float>>();
+      const double tokens_in_query = static_cast<double>(p.values.size());
+      for (const TermId t : terms) {
+        const double dl = static_cast<double>(standard_tokens(col.term(t)).size());
+        const double tf_norm = 2.2 / (1.0 + 1.2 * (0.25 + 0.75 * dl / avgdl));
+        (*e.term_scores)[t] = static_cast<float>(q.boost * token_idf * tf_norm * tokens_in_query);
+      }
+    } else if (terms.size() == 1) {
+      e.constant = q.boost * idf(col.doc_freq(terms[0]), field_docs);
+    } else {
+      e.kind = Evaluated::Kind::kPerTerm;
+      e.column = &col;
+      e.term_scores = std::make_shared<std::unordered_map<TermId, float>>();
+      for (const TermId t : terms) (*e.term_scores)[t] = q.boost * idf(col.doc_freq(t), field_docs);
+    }
+  }
+  return e;
+}
+
+Result<Evaluated> SearchExecutor::evaluate_bool(const BoolQuery& q, MatchedTerms* highlight) {
+  Evaluated e;
+  e.kind = Evaluated::Kind::kSum;
+  e.boost = q.boost;
+  bool started = false;
+  auto narrow = [&](const Roaring& r) {
+    if (!started) { e.docs = r; started = true; }
+    else e.docs &= r;
+  };
+  for (const auto& c : q.must) {
+    BH_ASSIGN_OR_RETURN(Evaluated child, evaluate(*c, highlight));
+    narrow(child.docs);
+    e.required.push_back(std::move(child));
+  }
+  for (const auto& c : q.filter) {
+    BH_ASSIGN_OR_RETURN(Evaluated child, evaluate(*c, highlight));
+    narrow(child.docs);
+  }
+  if (!q.should.empty()) {
+    std::vector<Evaluated> should;
+    for (const auto& c : q.should) {
+      BH_ASSIGN_OR_RETURN(Evaluated child, evaluate(*c, highlight));
+      should.push_back(std::move(child));
+    }
+    std::size_t need = (q.must.empty() && q.filter.empty()) ? 1 : 0;
+    if (q.minimum_should_match) { BH_ASSIGN_OR_RETURN(need, required_should(*q.minimum_should_match, should.size())); }
+    if (need == 1) {
+      std::vector<const Roaring*> parts;
+      for (const auto& s : should) parts.push_back(&s.docs);
+      narrow(Roaring::fastunion(parts.size(), parts.data()));
+    } else if (need > 1) {
+      // Count, per candidate document, how many should clauses it matches.
+      std::vector<std::uint16_t> counts(index_.doc_count(), 0);
+      for (const auto& s : should) for_each_doc(s.docs, [&](DocId d) { ++counts[d]; });
+      std::vector<DocId> docs;
+      for (DocId d = 0; d < counts.size(); ++d) {
+        if (counts[d] >= need) docs.push_back(d);
+      }
+      narrow(Roaring(docs.size(), docs.data()));
+    }
+    e.optional = std::move(should);
+  }
+  if (!started) e.docs = all_docs();  // only must_not (or nothing): everything, then subtract
+  for (const auto& c : q.must_not) {
+    BH_ASSIGN_OR_RETURN(Evaluated child, evaluate(*c, nullptr));
+    e.docs -= child.docs;
+  }
+  if (q.must.empty() && q.should.empty()) {
+    // Filters and must_not do not score: a pure-filter bool scores 0 (1 for a pure must_not, which
+    // Elasticsearch rewrites with match_all).
+    const bool pure_negative = q.filter.empty() && !q.must_not.empty();
+    Evaluated c;
+    c.kind = Evaluated::Kind::kConstant;
+    c.constant = (pure_negative ? 1.0f : 0.0f) * q.boost;
+    c.docs = std::move(e.docs);
+    return c;
+  }
+  return e;
+}
+
+Result<Evaluated> SearchExecutor::evaluate(const Query& q, MatchedTerms* highlight) {
+  return std::visit(
+      [&](const auto& n) -> Result<Evaluated> {
+        using T = std::decay_t<decltype(n)>;
+        Evaluated e;
+        if constexpr (std::is_same_v<T, MatchAllQuery>) {
+          e.docs = all_docs();
+          e.constant = n.boost;
+          return e;
+        } else if constexpr (std::is_same_v<T, MatchNoneQuery>) {
+          return e;
+        } else if constexpr (std::is_same_v<T, FieldQuery>) {
+          return evaluate_field(n, highlight);
+        } else if constexpr (std::is_same_v<T, IdsQuery>) {
+          std::vector<DocId> docs;
+          for (const auto id : n.ids) {
+            if (const auto d = index_.doc_of_record(id)) docs.push_back(*d);
+          }
+          e.docs = bitmap_of(docs);
+          e.constant = n.boost;
+          return e;
+        } else if constexpr (std::is_same_v<T, BoolQuery>) {
+          return evaluate_bool(n, highlight);
+        } else if constexpr (std::is_same_v<T, ConstantScoreQuery>) {
+          BH_ASSIGN_OR_RETURN(Evaluated inner, evaluate(*n.filter, highlight));
+          e.docs = std::move(inner.docs);
+          e.constant = n.boost;
+          return e;
+        } else {
+          static_assert(std::is_same_v<T, DisMaxQuery>);
+          e.kind = Evaluated::Kind::kDisMax;
+          e.boost = n.boost;
+          e.tie_breaker = n.tie_breaker;
+          std::vector<const Roaring*> parts;
+          for (const auto& c : n.queries) {
+            BH_ASSIGN_OR_RETURN(Evaluated child, evaluate(*c, highlight));
+            e.optional.push_back(std::move(child));
+          }
+          for (const auto& c : e.optional) parts.push_back(&c.docs);
+          if (!parts.empty()) e.docs = Roaring::fastunion(parts.size(), parts.data());
+          return e;
+        }
+      },
+      q.node);
+}
+
+// ---- sorting ----
+
+double SearchExecutor::sort_key_of(DocId d, const SortKey& key, float score) const {
+  switch (key.kind) {
+    case SortKey::Kind::kScore: return score;
+    case SortKey::Kind::kDoc: return static_cast<double>(d);
+    case SortKey::Kind::kField: break;
+  }
+  const FieldRef& f = *key.field;
+  const double missing = (key.missing == SortKey::Missing::kFirst) == key.descending ? kInf : -kInf;
+  switch (f.type) {
+    case FieldType::kDate: case FieldType::kLong: {
+      const std::int64_t v = index_.numeric(f.column).values[d];
+      if (v == kMissingNumber) {
+        if (key.missing == SortKey::Missing::kValue) {
+          if (const auto m = parse_long(key.missing_value)) return static_cast<double>(*m);
+        }
+        return missing;
+      }
+      return static_cast<double>(v);
+    }
+    case FieldType::kRecordId: return static_cast<double>(index_.record_id(d));
+    case FieldType::kVersion: {
+      const auto& col = index_.keyword(f.column);
+      const TermId t = col.term_of(d);
+      return t == kNoTerm ? missing : static_cast<double>(col.version_rank(t));
+    }
+    default: {
+      const auto& col = index_.keyword(f.column);
+      const TermId t = col.term_of(d);
+      return t == kNoTerm ? missing : static_cast<double>(col.byte_rank(t));
+    }
+  }
+}
+
+Result<double> SearchExecutor::search_after_key(const json& value, const SortKey& key) const {
+  auto as_number = [&]() -> Result<double> {
+    if (value.is_number()) return value.get<double>();
+    if (value.is_string()) {
+      if (const auto v = parse_long(value.get<std::string>())) return static_cast<double>(*v);
+    }
+    return fail(Code::kInvalidArgument, fmt::format("search_after value {} does not fit the sort", value.dump()));
+  };
+  if (key.kind != SortKey::Kind::kField) return as_number();
+  const FieldRef& f = *key.field;
+  if (value.is_null()) return (key.missing == SortKey::Missing::kFirst) == key.descending ? kInf : -kInf;
+  if (f.type == FieldType::kDate || f.type == FieldType::kLong || f.type == FieldType::kRecordId) {
+    if (f.type == FieldType::kDate && value.is_string() && !parse_long(value.get<std::string>())) {
+      BH_ASSIGN_OR_RETURN(std::int64_t ms, DateFormat::default_format().parse_millis(value.get<std::string>(), {}, false));
+      return static_cast<double>(ms);
+    }
+    return as_number();
+  }
+  if (!value.is_string()) return fail(Code::kInvalidArgument, fmt::format("search_after value for [{}] must be a string", f.name));
+  const std::string v = value.get<std::string>();
+  const auto& col = index_.keyword(f.column);
+  // Position of v among the dictionary's terms: exact rank, or halfway between neighbours.
+  if (f.type == FieldType::kVersion) {
+    const std::string k = mozilla_version_sort_key(v);
+    const auto& vs = col.version_sorted_terms();
+    const auto it = std::lower_bound(vs.begin(), vs.end(), k, [&](TermId t, const std::string& x) { return col.version_key(t) < x; });
+    const double pos = static_cast<double>(it - vs.begin());
+    return (it != vs.end() && col.version_key(*it) == k) ? pos : pos - 0.5;
+  }
+  const auto& sorted = col.sorted_terms();
+  const auto it = std::lower_bound(sorted.begin(), sorted.end(), std::string_view(v),
+                                   [&](TermId t, std::string_view x) { return col.term(t) < x; });
+  const double pos = static_cast<double>(it - sorted.begin());
+  return (it != sorted.end() && col.term(*it) == v) ? pos : pos - 0.5;
+}
+
+Result<std::vector<SearchExecutor::Hit>> SearchExecutor::top_hits(const Roaring& docs, const Evaluated& matched,
+                                                                  const std::vector<SortKey>& sort_in,
+                                                                  std::size_t from, std::size_t size,
+                                                                  const std::optional<json>& search_after, bool need_scores) {
+  std::vector<SortKey> sort = sort_in;
+  if (sort.empty()) sort.push_back(SortKey{});  // _score desc
+  const std::size_t k = from + size;
+  const bool by_score = std::any_of(sort.begin(), sort.end(), [](const SortKey& s) { return s.kind == SortKey::Kind::kScore; });
+  const bool constant = matched.constant_score();
+  const bool compute_scores = (need_scores || by_score) && !constant;
+
+  std::vector<double> after;
+  if (search_after) {
+    for (std::size_t i = 0; i < sort.size(); ++i) {
+      BH_ASSIGN_OR_RETURN(double v, search_after_key((*search_after)[i], sort[i]));
+      after.push_back(v);
+    }
+  }
+  // a comes before b in the result order?
+  auto before = [&](const Hit& a, const Hit& b) {
+    for (std::size_t i = 0; i < sort.size(); ++i) {
+      if (a.keys[i] != b.keys[i]) return sort[i].descending ? a.keys[i] > b.keys[i] : a.keys[i] < b.keys[i];
+    }
+    return a.doc < b.doc;
+  };
+  auto is_after = [&](const Hit& h) {
+    for (std::size_t i = 0; i < sort.size(); ++i) {
+      if (h.keys[i] != after[i]) return sort[i].descending ? h.keys[i] < after[i] : h.keys[i] > after[i];
+    }
+    return false;
+  };
+
+  std::vector<Hit> hits;
+  if (k == 0) return hits;
+  // Fast path: plain document order with equal scores is the bitmap's own order.
+  const bool doc_order = search_after == std::nullopt &&
+                         std::all_of(sort.begin(), sort.end(), [&](const SortKey& s) {
+                           return (s.kind == SortKey::Kind::kScore && constant) ||
+                                  (s.kind == SortKey::Kind::kDoc && !s.descending);
+                         });
+  if (doc_order) {
+    const float score = constant ? matched.constant : 0.0f;
+    std::vector<DocId> first(std::min<std::uint64_t>(k, docs.cardinality()));
+    if (!first.empty()) docs.rangeUint32Array(first.data(), 0, first.size());
+    for (const DocId d : first) {
+      Hit h{d, score, {}};
+      for (const auto& s : sort) h.keys.push_back(sort_key_of(d, s, score));
+      hits.push_back(std::move(h));
+    }
+  } else {
+    auto worse_on_top = [&](const Hit& a, const Hit& b) { return before(a, b); };
+    std::priority_queue<Hit, std::vector<Hit>, decltype(worse_on_top)> heap(worse_on_top);
+    Hit probe{0, 0.0f, std::vector<double>(sort.size())};
+    for_each_doc(docs, [&](DocId d) {
+      probe.doc = d;
+      probe.score = compute_scores ? matched.score(d) : (constant ? matched.constant : 0.0f);
+      for (std::size_t i = 0; i < sort.size(); ++i) probe.keys[i] = sort_key_of(d, sort[i], probe.score);
+      if (!after.empty() && !is_after(probe)) return;
+      if (heap.size() < k) heap.push(probe);
+      else if (before(probe, heap.top())) {
+        heap.pop();
+        heap.push(probe);
+      }
+    });
+    hits.reserve(heap.size());
+    while (!heap.empty()) {
+      hits.push_back(heap.top());
+      heap.pop();
+    }
+    std::reverse(hits.begin(), hits.end());
+  }
+  if (from >= hits.size()) return std::vector<Hit>{};
+  hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(from));
+  if (need_scores && !compute_scores) {
+    for (auto& h : hits) h.score = constant ? matched.constant : matched.score(h.doc);
+  }
+  return hits;
+}
+
+}  // namespace bh::search

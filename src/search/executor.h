@@ -1,0 +1,101 @@
+// Runs a SearchRequest against a SearchIndex and writes the Elasticsearch 6 response.
+//
+// Queries evaluate to Roaring bitmaps of DocIds; scores are computed only when the sort needs
+// them (or track_scores), from the same evaluation tree (keyword fields have no norms, so a
+// document's score is a sum of per-clause constants, as in Lucene's BM25 with tf = 1).
+//
+// Thread safety: a SearchExecutor is used by one thread for one request; many executors may
+// read the same index at once (the caller holds the index's read lock).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <roaring/roaring.hh>
+
+#include "core/status.h"
+#include "search/index.h"
+#include "search/query.h"
+#include "search/request_parser.h"
+
+namespace bh::search {
+
+// One evaluated query node: the documents it matches and how to score them.
+struct Evaluated {
+  enum class Kind { kConstant, kPerTerm, kSum, kDisMax } kind = Kind::kConstant;
+  Roaring docs;
+  float constant = 0.0f;                                 // kConstant
+  const KeywordColumn* column = nullptr;                 // kPerTerm
+  std::shared_ptr<std::unordered_map<TermId, float>> term_scores;
+  std::vector<Evaluated> required;                       // kSum: scored for every match
+  std::vector<Evaluated> optional;                       // kSum / kDisMax: scored when they match
+  float boost = 1.0f;
+  float tie_breaker = 0.0f;
+
+  float score(DocId d) const;
+  bool constant_score() const;
+};
+
+// Which dictionary terms a query matched per column, for highlighting.
+struct MatchedTerms {
+  std::unordered_map<int, std::vector<TermId>> by_column;
+};
+
+class SearchExecutor {
+ public:
+  SearchExecutor(const SearchIndex& index, const SearchLimits& limits) : index_(index), limits_(limits) {}
+
+  // The complete response body for a request.
+  Result<std::string> run(const SearchRequest& request);
+
+  // Building blocks shared with the aggregations.
+  Result<Evaluated> evaluate(const Query& q, MatchedTerms* highlight);
+  const SearchIndex& index() const { return index_; }
+  const SearchLimits& limits() const { return limits_; }
+  Roaring all_docs() const;
+
+  struct Hit {
+    DocId doc;
+    float score;
+    std::vector<double> keys;  // sort keys, in sort order
+  };
+  // The best `from + size` documents of `docs` by `sort` (empty: by score from `scorer`), after
+  // search_after.
+  Result<std::vector<Hit>> top_hits(const Roaring& docs, const Evaluated& scorer, const std::vector<SortKey>& sort, std::size_t from,
+                                    std::size_t size, const std::optional<nlohmann::json>& search_after,
+                                    bool need_scores);
+  // One hit as JSON text (ES 6 shape).
+  void write_hit(std::string& out, const Hit& hit, const std::vector<SortKey>& sort, bool scored,
+                 const SourceFilter& source, const HighlightSpec* highlight, const MatchedTerms* matched) const;
+
+ private:
+  Result<Evaluated> evaluate_field(const FieldQuery& q, MatchedTerms* highlight);
+  Result<Evaluated> evaluate_bool(const BoolQuery& q, MatchedTerms* highlight);
+  Result<std::vector<TermId>> matching_terms(const FieldRef& field, const StringPredicate& p, const KeywordColumn& col);
+  Roaring record_id_docs(const StringPredicate& p) const;
+  double sort_key_of(DocId d, const SortKey& key, float score) const;
+  Result<double> search_after_key(const nlohmann::json& value, const SortKey& key) const;
+  void write_sort_value(std::string& out, DocId d, const SortKey& key, double k) const;
+  void write_source(std::string& out, DocId d, const SourceFilter& source) const;
+
+  const SearchIndex& index_;
+  const SearchLimits& limits_;
+};
+
+// Aggregations over a set of documents (aggregations.cc).
+Result<nlohmann::ordered_json> run_aggregations(SearchExecutor& exec, const std::vector<AggSpec>& aggs, const Roaring& docs,
+                                                const Evaluated& scorer);
+
+// Writes a JSON string literal (quotes and escapes) to out.
+void append_json_string(std::string& out, std::string_view s);
+// A score (float) as JSON, as Elasticsearch prints it.
+void append_json_score(std::string& out, float v);
+// A float/double as JSON ("1.0", "0.2876821", "null" for non-finite values).
+void append_json_number(std::string& out, double v);
+
+}  // namespace bh::search

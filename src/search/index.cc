@@ -1,0 +1,292 @@
+#include "search/index.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+
+#include <simdjson.h>
+
+#include "record/date_time.h"
+#include "record/mozilla_version.h"
+
+namespace bh::search {
+namespace {
+
+constexpr std::uint32_t kInline = 0x8000'0000u;
+
+std::size_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+void mix(std::uint64_t& h, std::uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+}
+void mix(std::uint64_t& h, std::string_view s) { mix(h, static_cast<std::uint64_t>(hash_of(s))); }
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+// ---- ByteArena ----
+
+ByteArena::Ref ByteArena::append(std::string_view bytes) {
+  const std::size_t n = std::min(bytes.size(), kMaxLength);
+  if (used_ + n > kBlockBytes) {
+    blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+    used_ = 0;
+  }
+  char* at = blocks_.back().get() + used_;
+  if (n > 0) std::memcpy(at, bytes.data(), n);
+  const std::uint64_t offset = ((blocks_.size() - 1) << 26) + used_;
+  used_ += n;
+  return (offset << 24) | n;
+}
+
+// ---- KeywordColumn ----
+
+std::size_t KeywordColumn::slot_of(std::string_view value) const {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash_of(value) & mask;
+  while (slots_[i] != kNoTerm && term(slots_[i]) != value) i = (i + 1) & mask;
+  return i;
+}
+
+std::optional<TermId> KeywordColumn::find(std::string_view value) const {
+  if (slots_.empty()) return std::nullopt;
+  const TermId t = slots_[slot_of(value)];
+  if (t == kNoTerm) return std::nullopt;
+  return t;
+}
+
+void KeywordColumn::grow_table() {
+  std::vector<std::uint32_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, kNoTerm);
+  for (const TermId t : old) {
+    if (t != kNoTerm) slots_[slot_of(term(t))] = t;
+  }
+}
+
+void KeywordColumn::append(DocId d, ByteArena::Ref value_ref) {
+  if ((term_ref_.size() + 1) * 2 > slots_.size()) grow_table();
+  const std::string_view value = arena_->view(value_ref);
+  const std::size_t slot = slot_of(value);
+  TermId t = slots_[slot];
+  if (t == kNoTerm) {
+    t = static_cast<TermId>(term_ref_.size());
+    slots_[slot] = t;
+    term_ref_.push_back(value_ref);
+    head_.push_back(kInline | d);
+  } else if (head_[t] & kInline) {
+    Roaring list;
+    list.add(head_[t] & ~kInline);
+    list.add(d);
+    head_[t] = static_cast<std::uint32_t>(lists_.size());
+    lists_.push_back(std::move(list));
+  } else {
+    lists_[head_[t]].add(d);
+  }
+  ord_.push_back(t);
+  ++docs_with_value_;
+}
+
+std::uint32_t KeywordColumn::doc_freq(TermId t) const {
+  return (head_[t] & kInline) ? 1 : static_cast<std::uint32_t>(lists_[head_[t]].cardinality());
+}
+
+void KeywordColumn::add_postings(TermId t, Roaring& out) const {
+  if (head_[t] & kInline) out.add(head_[t] & ~kInline);
+  else out |= lists_[head_[t]];
+}
+
+void KeywordColumn::append_postings(TermId t, std::vector<DocId>& out) const {
+  if (head_[t] & kInline) {
+    out.push_back(head_[t] & ~kInline);
+    return;
+  }
+  for_each_doc(lists_[head_[t]], [&](DocId d) { out.push_back(d); });
+}
+
+void KeywordColumn::finish_batch() {
+  if (sorted_until_ == term_ref_.size()) return;
+  const auto by_bytes = [this](TermId a, TermId b) { return term(a) < term(b); };
+  std::vector<TermId> fresh(term_ref_.size() - sorted_until_);
+  for (std::size_t i = 0; i < fresh.size(); ++i) fresh[i] = static_cast<TermId>(sorted_until_ + i);
+  std::sort(fresh.begin(), fresh.end(), by_bytes);
+  std::vector<TermId> merged;
+  merged.reserve(term_ref_.size());
+  std::merge(sorted_.begin(), sorted_.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), by_bytes);
+  sorted_ = std::move(merged);
+  rank_.resize(term_ref_.size());
+  for (std::size_t i = 0; i < sorted_.size(); ++i) rank_[sorted_[i]] = static_cast<std::uint32_t>(i);
+
+  if (version_order_) {
+    for (std::size_t t = sorted_until_; t < term_ref_.size(); ++t) {
+      version_keys_.push_back(mozilla_version_sort_key(term(static_cast<TermId>(t))));
+    }
+    const auto by_version = [this](TermId a, TermId b) {
+      return version_keys_[a] != version_keys_[b] ? version_keys_[a] < version_keys_[b] : term(a) < term(b);
+    };
+    std::sort(fresh.begin(), fresh.end(), by_version);
+    std::vector<TermId> vmerged;
+    vmerged.reserve(term_ref_.size());
+    std::merge(version_sorted_.begin(), version_sorted_.end(), fresh.begin(), fresh.end(), std::back_inserter(vmerged),
+               by_version);
+    version_sorted_ = std::move(vmerged);
+    version_rank_.resize(term_ref_.size());
+    for (std::size_t i = 0; i < version_sorted_.size(); ++i) version_rank_[version_sorted_[i]] = static_cast<std::uint32_t>(i);
+  }
+  sorted_until_ = term_ref_.size();
+}
+
+std::size_t KeywordColumn::memory_bytes() const {
+  std::size_t n = ord_.capacity() * sizeof(TermId) + term_ref_.capacity() * sizeof(ByteArena::Ref) +
+                  head_.capacity() * 4 + slots_.capacity() * 4 + sorted_.capacity() * 4 + rank_.capacity() * 4 +
+                  version_sorted_.capacity() * 4 + version_rank_.capacity() * 4 + lists_.capacity() * sizeof(Roaring);
+  for (const auto& l : lists_) n += l.getSizeInBytes(false);
+  for (const auto& k : version_keys_) n += sizeof(std::string) + (k.size() > 15 ? k.capacity() : 0);
+  return n;
+}
+
+void KeywordColumn::hash_into(std::uint64_t& h) const {
+  mix(h, ord_.size());
+  for (const TermId t : ord_) {
+    if (t == kNoTerm) mix(h, 0xFFFF'FFFFull);
+    else mix(h, term(t));
+  }
+}
+
+// ---- SearchIndex ----
+
+SearchIndex::SearchIndex() {
+  keyword_.resize(kColumnCount);
+  numeric_.resize(kColumnCount);
+  for (const auto& c : columns()) {
+    if (c.kind == ColumnKind::kKeyword || c.kind == ColumnKind::kText) {
+      keyword_[static_cast<std::size_t>(c.column)] =
+          std::make_unique<KeywordColumn>(arena_, c.column == Column::kTargetVersion);
+    }
+  }
+}
+
+std::optional<DocId> SearchIndex::doc_of_record(RecordId id) const {
+  const auto it = std::lower_bound(record_ids_.begin(), record_ids_.end(), id);
+  if (it == record_ids_.end() || *it != id) return std::nullopt;
+  return static_cast<DocId>(it - record_ids_.begin());
+}
+
+void SearchIndex::add_batch(std::span<const IndexInput> records) {
+  for (const auto& r : records) {
+    if (!record_ids_.empty() && r.id <= record_ids_.back()) continue;  // already indexed
+    const DocId d = static_cast<DocId>(record_ids_.size());
+    const ByteArena::Ref ref = arena_.append(r.document);
+    record_ids_.push_back(r.id);
+    documents_.push_back(ref);
+    document_bytes_ += r.document.size();
+    index_document(d, ref, arena_.view(ref));
+  }
+  for (auto& k : keyword_) {
+    if (k) k->finish_batch();
+  }
+}
+
+void SearchIndex::index_document(DocId d, ByteArena::Ref doc_ref, std::string_view doc) {
+  std::array<bool, kColumnCount> seen{};
+  scratch_.assign(doc);
+  scratch_.append(simdjson::SIMDJSON_PADDING, '\0');
+  const simdjson::padded_string_view input(scratch_.data(), doc.size(), scratch_.size());
+  thread_local simdjson::ondemand::parser parser;
+  bool ok = true;
+  auto indexed = [&]() -> bool {
+    simdjson::ondemand::document json;
+    if (parser.iterate(input).get(json)) return false;
+    simdjson::ondemand::object root;
+    if (json.get_object().get(root)) return false;
+    for (auto field : root) {
+      std::string_view object_name;
+      if (field.unescaped_key().get(object_name)) return false;
+      simdjson::ondemand::object object;
+      if (field.value().get_object().get(object)) continue;
+      for (auto member : object) {
+        std::string_view key;
+        if (member.unescaped_key().get(key)) return false;
+        const auto column = column_of(object_name, key);
+        if (!column) continue;
+        simdjson::ondemand::value value;
+        if (member.value().get(value)) return false;
+        const std::size_t ci = static_cast<std::size_t>(*column);
+        if (seen[ci]) continue;  // duplicate keys were refused at ingest; keep the first anyway
+        const ColumnKind kind = column_info(*column).kind;
+        simdjson::ondemand::json_type type;
+        if (value.type().get(type)) return false;
+        if (kind == ColumnKind::kKeyword || kind == ColumnKind::kText) {
+          if (type != simdjson::ondemand::json_type::string) continue;
+          const std::string_view token = trim_right(value.raw_json_token());
+          if (token.size() < 2) continue;
+          const std::string_view inner = token.substr(1, token.size() - 2);
+          ByteArena::Ref ref;
+          if (inner.find('\\') == std::string_view::npos) {
+            ref = ByteArena::sub_ref(doc_ref, static_cast<std::size_t>(inner.data() - scratch_.data()), inner.size());
+          } else {
+            std::string_view decoded;
+            if (value.get_string().get(decoded)) continue;
+            ref = arena_.append(decoded);
+          }
+          keyword_[ci]->append(d, ref);
+          seen[ci] = true;
+        } else if (kind == ColumnKind::kLong) {
+          std::int64_t v = 0;
+          if (type != simdjson::ondemand::json_type::number || value.get_int64().get(v)) continue;
+          numeric_[ci].values.push_back(v);
+          ++numeric_[ci].docs_with_value;
+          seen[ci] = true;
+        } else {  // date
+          std::string_view text;
+          if (type != simdjson::ondemand::json_type::string || value.get_string().get(text)) continue;
+          const auto millis = rfc3339_to_epoch_millis(text);
+          if (!millis) continue;
+          numeric_[ci].values.push_back(*millis);
+          ++numeric_[ci].docs_with_value;
+          seen[ci] = true;
+        }
+      }
+    }
+    return true;
+  };
+  ok = indexed();
+  if (!ok) ++unparsable_;
+  // Every column gets exactly one entry per document.
+  for (std::size_t ci = 0; ci < kColumnCount; ++ci) {
+    if (seen[ci]) continue;
+    if (keyword_[ci]) keyword_[ci]->append_missing();
+    else numeric_[ci].values.push_back(kMissingNumber);
+  }
+}
+
+std::size_t SearchIndex::memory_bytes() const {
+  std::size_t n = record_ids_.capacity() * sizeof(RecordId) + documents_.capacity() * sizeof(ByteArena::Ref);
+  for (const auto& k : keyword_) {
+    if (k) n += k->memory_bytes();
+  }
+  for (const auto& c : numeric_) n += c.values.capacity() * sizeof(std::int64_t);
+  // Arena bytes beyond the documents: decoded strings and the unused tail of the last block.
+  return n;
+}
+
+std::uint64_t SearchIndex::fingerprint() const {
+  std::uint64_t h = 0;
+  mix(h, record_ids_.size());
+  for (std::size_t d = 0; d < record_ids_.size(); ++d) {
+    mix(h, static_cast<std::uint64_t>(record_ids_[d]));
+    mix(h, document(static_cast<DocId>(d)));
+  }
+  for (const auto& k : keyword_) {
+    if (k) k->hash_into(h);
+  }
+  for (const auto& c : numeric_) {
+    for (const auto v : c.values) mix(h, static_cast<std::uint64_t>(v));
+  }
+  return h;
+}
+
+}  // namespace bh::search

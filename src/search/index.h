@@ -1,0 +1,176 @@
+// SearchIndex: every stored record, columnar, in memory, for /api/search.
+//
+// Documents are numbered 0..N-1 in record-id order (DocId). Each keyword/text column keeps a
+// dictionary of its distinct values (term ids in first-seen order, plus their byte order), the
+// term of every document, and per term the documents holding it (inline for a single document,
+// a Roaring bitmap otherwise). Date and long columns keep an int64 per document. The documents'
+// JSON text is kept too (it is `_source`), and dictionary strings point into it whenever the
+// JSON string has no escapes, so a high-cardinality field such as download.url costs ~30 bytes
+// per record beyond the document.
+//
+// The index only grows: add_batch appends records whose ids are larger than every id already
+// indexed (the store hands them out that way).
+//
+// Thread safety: none inside. SearchService serialises add_batch against readers with a
+// shared_mutex; const methods may run concurrently with each other.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <roaring/roaring.hh>
+
+#include "search/field_catalog.h"
+#include "store/record_store.h"
+
+namespace bh::search {
+
+using DocId = std::uint32_t;
+using TermId = std::uint32_t;
+inline constexpr TermId kNoTerm = UINT32_MAX;
+inline constexpr std::int64_t kMissingNumber = INT64_MIN;
+
+// Append-only byte storage; views into it stay valid for its lifetime. A reference packs a
+// 40-bit offset and a 24-bit length into 64 bits.
+class ByteArena {
+ public:
+  static constexpr std::size_t kBlockBytes = std::size_t{1} << 26;  // 64 MiB
+  static constexpr std::size_t kMaxLength = (std::size_t{1} << 24) - 1;
+  using Ref = std::uint64_t;
+
+  // Copies `bytes` in (at most kMaxLength bytes).
+  Ref append(std::string_view bytes);
+  std::string_view view(Ref ref) const {
+    const std::uint64_t offset = ref >> 24;
+    return {blocks_[offset >> 26].get() + (offset & (kBlockBytes - 1)), static_cast<std::size_t>(ref & kMaxLength)};
+  }
+  // A reference to part of an earlier append.
+  static Ref sub_ref(Ref whole, std::size_t start, std::size_t length) {
+    return (((whole >> 24) + start) << 24) | length;
+  }
+  std::size_t bytes_reserved() const { return blocks_.size() * kBlockBytes; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t used_ = kBlockBytes;  // bytes used in the last block
+};
+
+class KeywordColumn {
+ public:
+  explicit KeywordColumn(const ByteArena& arena, bool version_order = false)
+      : arena_(&arena), version_order_(version_order) {}
+
+  TermId term_of(DocId d) const { return ord_[d]; }
+  std::size_t term_count() const { return term_ref_.size(); }
+  std::string_view term(TermId t) const { return arena_->view(term_ref_[t]); }
+  std::optional<TermId> find(std::string_view value) const;
+  std::uint32_t doc_freq(TermId t) const;
+  // Documents that hold term t, added to `out`.
+  void add_postings(TermId t, Roaring& out) const;
+  void append_postings(TermId t, std::vector<DocId>& out) const;
+  // Term ids in byte order, and each term's position in it.
+  const std::vector<TermId>& sorted_terms() const { return sorted_; }
+  std::uint32_t byte_rank(TermId t) const { return rank_[t]; }
+  // Mozilla version order (only for the target.version column, else empty).
+  const std::vector<TermId>& version_sorted_terms() const { return version_sorted_; }
+  std::uint32_t version_rank(TermId t) const { return version_rank_[t]; }
+  const std::string& version_key(TermId t) const { return version_keys_[t]; }
+  // Documents that have a value.
+  std::uint64_t docs_with_value() const { return docs_with_value_; }
+
+  // Building (see SearchIndex::add_batch).
+  void append_missing() { ord_.push_back(kNoTerm); }
+  void append(DocId d, ByteArena::Ref value_ref);
+  void finish_batch();
+
+  std::size_t memory_bytes() const;
+  void hash_into(std::uint64_t& h) const;
+
+ private:
+  void grow_table();
+  std::size_t slot_of(std::string_view value) const;
+
+  const ByteArena* arena_;
+  bool version_order_;
+  std::vector<TermId> ord_;                 // per document
+  std::vector<ByteArena::Ref> term_ref_;    // per term
+  std::vector<std::uint32_t> head_;         // per term: kInline|doc, or index into lists_
+  std::vector<Roaring> lists_;
+  std::vector<std::uint32_t> slots_;        // open addressing over term ids
+  std::vector<TermId> sorted_;
+  std::vector<std::uint32_t> rank_;
+  std::vector<std::string> version_keys_;
+  std::vector<TermId> version_sorted_;
+  std::vector<std::uint32_t> version_rank_;
+  std::size_t sorted_until_ = 0;            // terms [0, sorted_until_) are in sorted_
+  std::uint64_t docs_with_value_ = 0;
+};
+
+struct NumericColumn {
+  std::vector<std::int64_t> values;  // kMissingNumber when absent
+  std::uint64_t docs_with_value = 0;
+};
+
+struct IndexInput {
+  RecordId id;
+  std::string_view document;
+};
+
+class SearchIndex {
+ public:
+  SearchIndex();
+  SearchIndex(const SearchIndex&) = delete;
+  SearchIndex& operator=(const SearchIndex&) = delete;
+
+  // Appends records with increasing ids, all larger than last_record_id(). A document that is
+  // not a JSON object is kept (it is still returned as _source) with no fields indexed.
+  void add_batch(std::span<const IndexInput> records);
+
+  std::size_t doc_count() const { return record_ids_.size(); }
+  RecordId last_record_id() const { return record_ids_.empty() ? 0 : record_ids_.back(); }
+  RecordId record_id(DocId d) const { return record_ids_[d]; }
+  std::optional<DocId> doc_of_record(RecordId id) const;
+  std::string_view document(DocId d) const { return arena_.view(documents_[d]); }
+
+  const KeywordColumn& keyword(Column c) const { return *keyword_[static_cast<std::size_t>(c)]; }
+  const NumericColumn& numeric(Column c) const { return numeric_[static_cast<std::size_t>(c)]; }
+  std::uint64_t docs_unparsable() const { return unparsable_; }
+
+  // Bytes held by index structures, not counting the documents' text.
+  std::size_t memory_bytes() const;
+  std::size_t document_bytes() const { return document_bytes_; }
+  // A digest of every column, for "the index after restart equals the index before".
+  std::uint64_t fingerprint() const;
+
+ private:
+  void index_document(DocId d, ByteArena::Ref doc_ref, std::string_view doc);
+
+  ByteArena arena_;
+  std::vector<RecordId> record_ids_;
+  std::vector<ByteArena::Ref> documents_;
+  std::vector<std::unique_ptr<KeywordColumn>> keyword_;  // by Column; null for numeric columns
+  std::vector<NumericColumn> numeric_;                   // by Column; empty for string columns
+  std::uint64_t unparsable_ = 0;
+  std::size_t document_bytes_ = 0;
+  std::string scratch_;  // padded copy for the parser
+};
+
+// Calls f(doc) for every document in the bitmap, in increasing order, without allocating.
+template <typename F>
+void for_each_doc(const Roaring& docs, F&& f) {
+  roaring_uint32_iterator_t it;
+  roaring_init_iterator(&docs.roaring, &it);
+  std::uint32_t buffer[256];
+  while (true) {
+    const std::uint32_t n = roaring_read_uint32_iterator(&it, buffer, 256);
+    for (std::uint32_t i = 0; i < n; ++i) f(buffer[i]);
+    if (n < 256) break;
+  }
+}
+
+}  // namespace bh::search

@@ -1,0 +1,1036 @@
+#include "search/request_parser.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "search/query_builders.h"
+#include "search/query_string.h"
+
+namespace bh::search {
+namespace {
+
+using json = nlohmann::json;
+
+tl::unexpected<Status> bad(std::string message) { return fail(Code::kInvalidArgument, std::move(message)); }
+
+// Nesting depth of JSON text, without parsing it (so a hostile body cannot exhaust the
+// recursive parser's stack).
+std::size_t json_depth(std::string_view text) {
+  std::size_t depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+std::string type_name(const json& j) {
+  switch (j.type()) {
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null: return "null";
+    default: return "a number";
+  }
+}
+
+// A scalar as the text Elasticsearch would see: strings as-is, numbers in JSON form.
+Result<std::string> scalar_text(const json& j, std::string_view what) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_number_integer()) return j.dump();
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(d));
+    return j.dump();
+  }
+  if (j.is_boolean()) return std::string(j.get<bool>() ? "true" : "false");
+  return bad(fmt::format("{} must be a string or a number, not {}", what, type_name(j)));
+}
+
+Result<float> number_of(const json& j, std::string_view what) {
+  if (j.is_number()) return static_cast<float>(j.get<double>());
+  if (j.is_string()) {
+    try {
+      std::size_t used = 0;
+      const double d = std::stod(j.get<std::string>(), &used);
+      if (used == j.get<std::string>().size() && std::isfinite(d)) return static_cast<float>(d);
+    } catch (...) {
+    }
+  }
+  return bad(fmt::format("{} must be a number", what));
+}
+
+Result<bool> bool_of(const json& j, std::string_view what) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_string() && (j == "true" || j == "false")) return j == "true";
+  return bad(fmt::format("{} must be true or false", what));
+}
+
+// size/from: numbers or numeric strings (Buildhub2 ran int() on size).
+Result<std::int64_t> count_of(const json& j, std::string_view what) {
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) return static_cast<std::int64_t>(d);
+  }
+  if (j.is_string()) {
+    if (auto v = parse_long(j.get<std::string>())) return *v;
+  }
+  return bad(fmt::format("[{}] must be a whole number, not {}", what, j.is_string() ? "\"" + j.get<std::string>() + "\"" : j.dump()));
+}
+
+struct Context {
+  const SearchLimits& limits;
+  std::int64_t now;
+  std::size_t clauses = 0;
+  std::size_t buckets_estimate = 0;
+};
+
+// {"field": value} or {"field": {"value": ..., options}}: the field name and the options object.
+struct FieldClause {
+  std::string field;
+  json body;           // the value or the options object
+  bool has_options;
+};
+
+Result<FieldClause> single_field(const json& j, std::string_view query) {
+  if (!j.is_object()) return bad(fmt::format("[{}] query must be an object, not {}", query, type_name(j)));
+  std::optional<FieldClause> out;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "boost" || k == "_name") continue;
+    if (out) return bad(fmt::format("[{}] query doesn't support multiple fields, found [{}] and [{}]", query, out->field, k));
+    out = FieldClause{k, v, v.is_object()};
+  }
+  if (!out || out->field.empty()) return bad(fmt::format("[{}] query needs a field name", query));
+  return *out;
+}
+
+Result<float> boost_of(const json& options) {
+  if (!options.is_object() || !options.contains("boost")) return 1.0f;
+  return number_of(options["boost"], "boost");
+}
+
+Result<QueryPtr> parse_query(Context& ctx, const json& j, std::size_t depth, bool filter_context);
+
+Result<std::vector<QueryPtr>> parse_clause_list(Context& ctx, const json& j, std::size_t depth, bool filter_context) {
+  std::vector<QueryPtr> out;
+  if (j.is_array()) {
+    for (const auto& item : j) {
+      BH_ASSIGN_OR_RETURN(QueryPtr q, parse_query(ctx, item, depth, filter_context));
+      out.push_back(std::move(q));
+    }
+  } else {
+    BH_ASSIGN_OR_RETURN(QueryPtr q, parse_query(ctx, j, depth, filter_context));
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+Result<std::optional<FieldRef>> field_or_none(std::string_view name, std::string_view query) {
+  if (name.empty()) return bad(fmt::format("[{}] query: field name is null or empty", query));
+  return resolve_field(name);
+}
+
+Result<QueryPtr> parse_bool(Context& ctx, const json& b, std::size_t depth, bool filter_context) {
+  if (!b.is_object()) return bad("[bool] query must be an object");
+  BoolQuery q;
+  for (const auto& [k, v] : b.items()) {
+    if (k == "must") { BH_ASSIGN_OR_RETURN(q.must, parse_clause_list(ctx, v, depth, filter_context)); }
+    else if (k == "should") { BH_ASSIGN_OR_RETURN(q.should, parse_clause_list(ctx, v, depth, filter_context)); }
+    else if (k == "filter") { BH_ASSIGN_OR_RETURN(q.filter, parse_clause_list(ctx, v, depth, true)); }
+    else if (k == "must_not") { BH_ASSIGN_OR_RETURN(q.must_not, parse_clause_list(ctx, v, depth, true)); }
+    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "[bool] minimum_should_match")); q.minimum_should_match = m; }
+    else if (k == "boost") { BH_ASSIGN_OR_RETURN(q.boost, number_of(v, "boost")); }
+    else if (k == "disable_coord" || k == "adjust_pure_negative" || k == "_name") {}
+    else return bad(fmt::format("[bool] query does not support [{}]", k));
+  }
+  // Elasticsearch 6: in a filter context, should clauses of a bool without must need one match.
+  if (filter_context && !q.should.empty() && !q.minimum_should_match && q.must.empty() && q.filter.empty()) {
+    q.minimum_should_match = "1";
+  }
+  return make_query(std::move(q));
+}
+
+Result<QueryPtr> parse_range(Context& ctx, const json& j) {
+  BH_ASSIGN_OR_RETURN(FieldClause c, single_field(j, "range"));
+  if (!c.body.is_object()) return bad("[range] query: the field must map to an object of bounds");
+  BH_ASSIGN_OR_RETURN(auto field, field_or_none(c.field, "range"));
+  RangeBounds b;
+  ValueOptions o;
+  o.now_millis = ctx.now;
+  std::optional<DateFormat> format;
+  for (const auto& [k, v] : c.body.items()) {
+    if (k == "gt" || k == "gte" || k == "from") {
+      if (v.is_null()) continue;
+      BH_ASSIGN_OR_RETURN(b.lower, scalar_text(v, "[range] bound"));
+      if (k != "from") b.include_lower = k == "gte";
+    } else if (k == "lt" || k == "lte" || k == "to") {
+      if (v.is_null()) continue;
+      BH_ASSIGN_OR_RETURN(b.upper, scalar_text(v, "[range] bound"));
+      if (k != "to") b.include_upper = k == "lte";
+    } else if (k == "include_lower") { BH_ASSIGN_OR_RETURN(b.include_lower, bool_of(v, "include_lower")); }
+    else if (k == "include_upper") { BH_ASSIGN_OR_RETURN(b.include_upper, bool_of(v, "include_upper")); }
+    else if (k == "format") {
+      if (!v.is_string()) return bad("[range] format must be a string");
+      BH_ASSIGN_OR_RETURN(format, DateFormat::parse(v.get<std::string>()));
+    } else if (k == "time_zone") {
+      if (!v.is_string()) return bad("[range] time_zone must be a string");
+      BH_ASSIGN_OR_RETURN(o.time_zone, TimeZoneOffset::parse(v.get<std::string>()));
+    } else if (k == "boost") { BH_ASSIGN_OR_RETURN(o.boost, number_of(v, "boost")); }
+    else if (k == "relation" || k == "_name") {}
+    else return bad(fmt::format("[range] query does not support [{}]", k));
+  }
+  if (!field) return make_query(MatchNoneQuery{});
+  if (format) o.date_format = &*format;
+  return range_query(*field, b, o);
+}
+
+// match / match_phrase / term / prefix / wildcard / regexp: {"field": value} or {"field": {...}}.
+Result<QueryPtr> parse_field_query(Context& ctx, std::string_view type, const json& j) {
+  BH_ASSIGN_OR_RETURN(FieldClause c, single_field(j, type));
+  BH_ASSIGN_OR_RETURN(auto field, field_or_none(c.field, type));
+  ValueOptions o;
+  o.now_millis = ctx.now;
+  json value = c.body;
+  bool and_operator = false;
+  std::optional<std::string> msm;
+  std::string flags;
+  std::string zero_terms = "none";
+  if (c.has_options) {
+    value = json();
+    for (const auto& [k, v] : c.body.items()) {
+      if (k == "value" || k == "query" || (k == "wildcard" && type == "wildcard")) value = v;
+      else if (k == "boost") { BH_ASSIGN_OR_RETURN(o.boost, number_of(v, "boost")); }
+      else if (k == "case_insensitive") { BH_ASSIGN_OR_RETURN(o.case_insensitive, bool_of(v, "case_insensitive")); }
+      else if (k == "lenient") { BH_ASSIGN_OR_RETURN(o.lenient, bool_of(v, "lenient")); }
+      else if (k == "operator" && v.is_string()) {
+        const std::string op = v.get<std::string>();
+        if (op == "and" || op == "AND") and_operator = true;
+        else if (op != "or" && op != "OR") return bad(fmt::format("[{}] operator must be and or or, not [{}]", type, op));
+      } else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "minimum_should_match")); msm = m; }
+      else if (k == "flags" && v.is_string()) flags = v.get<std::string>();
+      else if (k == "zero_terms_query" && v.is_string()) zero_terms = v.get<std::string>();
+      else if (k == "analyzer" || k == "slop" || k == "fuzziness" || k == "prefix_length" || k == "max_expansions" ||
+               k == "rewrite" || k == "max_determinized_states" || k == "flags_value" || k == "_name" ||
+               k == "auto_generate_synonyms_phrase_query" || k == "fuzzy_transpositions" || k == "cutoff_frequency") {
+      } else {
+        return bad(fmt::format("[{}] query does not support [{}]", type, k));
+      }
+    }
+    if (value.is_null()) return bad(fmt::format("[{}] query needs a value for field [{}]", type, c.field));
+  }
+  BH_ASSIGN_OR_RETURN(std::string text, scalar_text(value, fmt::format("[{}] value", type)));
+  if (!field) return make_query(MatchNoneQuery{});
+  if (type == "term") return term_query(*field, text, o);
+  if (type == "match") {
+    if (field->type == FieldType::kText && standard_tokens(text).empty() && zero_terms == "all") return make_query(MatchAllQuery{});
+    return match_query(*field, text, and_operator, msm, o);
+  }
+  if (type == "match_phrase") return phrase_query(*field, text, o);
+  if (type == "prefix") return prefix_query(*field, text, o);
+  if (type == "wildcard") return wildcard_query(*field, text, o);
+  return regexp_query(*field, text, flags, o);
+}
+
+Result<std::vector<WeightedField>> weighted_fields(const json& j, std::string_view query) {
+  if (!j.is_array()) return bad(fmt::format("[{}] fields must be an array of field names", query));
+  std::vector<WeightedField> out;
+  for (const auto& f : j) {
+    if (!f.is_string()) return bad(fmt::format("[{}] fields must be strings", query));
+    std::string name = f.get<std::string>();
+    WeightedField w;
+    const auto caret = name.rfind('^');
+    if (caret != std::string::npos) {
+      try {
+        std::size_t used = 0;
+        const std::string b = name.substr(caret + 1);
+        w.boost = std::stof(b, &used);
+        if (used != b.size()) throw std::invalid_argument("boost");
+      } catch (...) {
+        return bad(fmt::format("[{}] field [{}] has an invalid ^boost", query, name));
+      }
+      name.resize(caret);
+    }
+    w.pattern = std::move(name);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+Result<QueryPtr> parse_query_string_query(Context& ctx, const json& j, bool simple) {
+  const std::string_view type = simple ? "simple_query_string" : "query_string";
+  if (!j.is_object()) return bad(fmt::format("[{}] query must be an object", type));
+  QueryStringOptions o;
+  o.now_millis = ctx.now;
+  o.max_clauses = ctx.limits.max_clauses;
+  bool has_query = false;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "query") { BH_ASSIGN_OR_RETURN(o.query, scalar_text(v, fmt::format("[{}] query", type))); has_query = true; }
+    else if (k == "fields") { BH_ASSIGN_OR_RETURN(o.fields, weighted_fields(v, type)); }
+    else if (k == "default_field") { if (!v.is_string()) return bad("default_field must be a string"); o.default_field = v.get<std::string>(); }
+    else if (k == "default_operator") {
+      if (!v.is_string()) return bad("default_operator must be a string");
+      const std::string op = v.get<std::string>();
+      if (op == "AND" || op == "and") o.default_and = true;
+      else if (op != "OR" && op != "or") return bad(fmt::format("[{}] default_operator must be AND or OR, not [{}]", type, op));
+    }
+    else if (k == "analyze_wildcard") { BH_ASSIGN_OR_RETURN(o.analyze_wildcard, bool_of(v, "analyze_wildcard")); }
+    else if (k == "lenient") { BH_ASSIGN_OR_RETURN(o.lenient, bool_of(v, "lenient")); }
+    else if (k == "auto_generate_phrase_queries") { BH_ASSIGN_OR_RETURN(o.auto_generate_phrase_queries, bool_of(v, "auto_generate_phrase_queries")); }
+    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "minimum_should_match")); o.minimum_should_match = m; }
+    else if (k == "tie_breaker") { BH_ASSIGN_OR_RETURN(o.tie_breaker, number_of(v, "tie_breaker")); }
+    else if (k == "boost") { BH_ASSIGN_OR_RETURN(o.boost, number_of(v, "boost")); }
+    else if (k == "time_zone") { if (!v.is_string()) return bad("time_zone must be a string"); BH_ASSIGN_OR_RETURN(o.time_zone, TimeZoneOffset::parse(v.get<std::string>())); }
+    else if (k == "analyzer" || k == "quote_analyzer" || k == "phrase_slop" || k == "split_on_whitespace" ||
+             k == "allow_leading_wildcard" || k == "enable_position_increments" || k == "fuzziness" ||
+             k == "fuzzy_prefix_length" || k == "fuzzy_max_expansions" || k == "fuzzy_transpositions" ||
+             k == "max_determinized_states" || k == "quote_field_suffix" || k == "flags" || k == "escape" ||
+             k == "use_dis_max" || k == "auto_generate_synonyms_phrase_query" || k == "type" || k == "rewrite" ||
+             k == "analyze_wildcards" || k == "_name" || k == "all_fields") {
+    } else {
+      return bad(fmt::format("[{}] query does not support [{}]", type, k));
+    }
+  }
+  if (!has_query) return bad(fmt::format("[{}] must be provided with a [query]", type));
+  return simple ? parse_simple_query_string(o) : parse_query_string(o);
+}
+
+Result<QueryPtr> parse_multi_match(Context& ctx, const json& j) {
+  if (!j.is_object()) return bad("[multi_match] query must be an object");
+  std::string text;
+  std::vector<WeightedField> fields;
+  std::string type = "best_fields";
+  bool and_operator = false;
+  float tie = 0.0f, boost = 1.0f;
+  bool lenient = false;
+  std::optional<std::string> msm;
+  bool has_query = false;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "query") { BH_ASSIGN_OR_RETURN(text, scalar_text(v, "[multi_match] query")); has_query = true; }
+    else if (k == "fields") { BH_ASSIGN_OR_RETURN(fields, weighted_fields(v, "multi_match")); }
+    else if (k == "type" && v.is_string()) type = v.get<std::string>();
+    else if (k == "operator" && v.is_string()) and_operator = v == "and" || v == "AND";
+    else if (k == "tie_breaker") { BH_ASSIGN_OR_RETURN(tie, number_of(v, "tie_breaker")); }
+    else if (k == "boost") { BH_ASSIGN_OR_RETURN(boost, number_of(v, "boost")); }
+    else if (k == "lenient") { BH_ASSIGN_OR_RETURN(lenient, bool_of(v, "lenient")); }
+    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "minimum_should_match")); msm = m; }
+    else if (k == "analyzer" || k == "slop" || k == "fuzziness" || k == "prefix_length" || k == "max_expansions" ||
+             k == "zero_terms_query" || k == "_name" || k == "cutoff_frequency" || k == "auto_generate_synonyms_phrase_query") {}
+    else return bad(fmt::format("[multi_match] query does not support [{}]", k));
+  }
+  if (!has_query) return bad("[multi_match] requires a [query]");
+  if (type != "best_fields" && type != "most_fields" && type != "phrase" && type != "phrase_prefix" && type != "cross_fields") {
+    return bad(fmt::format("[multi_match] unknown type [{}]", type));
+  }
+  if (fields.empty()) fields.push_back({"*", 1.0f});
+  std::vector<QueryPtr> per_field;
+  for (const auto& wf : fields) {
+    for (const auto& f : expand_field_pattern(wf.pattern)) {
+      ValueOptions o;
+      o.boost = wf.boost;
+      o.lenient = lenient || wf.pattern.find('*') != std::string::npos;
+      o.now_millis = ctx.now;
+      Result<QueryPtr> q = type == "phrase" ? phrase_query(f, text, o)
+                           : type == "phrase_prefix" ? prefix_query(f, text, o)
+                                                     : match_query(f, text, and_operator, msm, o);
+      if (!q) return q;
+      per_field.push_back(std::move(*q));
+    }
+  }
+  if (per_field.empty()) return make_query(MatchNoneQuery{});
+  if (type == "most_fields") {
+    BoolQuery b;
+    b.should = std::move(per_field);
+    b.boost = boost;
+    return make_query(std::move(b));
+  }
+  DisMaxQuery d;
+  d.queries = std::move(per_field);
+  d.tie_breaker = type == "cross_fields" ? std::max(tie, 0.0f) : tie;
+  d.boost = boost;
+  return make_query(std::move(d));
+}
+
+Result<QueryPtr> parse_query(Context& ctx, const json& j, std::size_t depth, bool filter_context) {
+  if (depth > ctx.limits.max_depth) {
+    return bad(fmt::format("the query nests deeper than {} levels", ctx.limits.max_depth));
+  }
+  if (++ctx.clauses > ctx.limits.max_clauses) {
+    return bad(fmt::format("too many query clauses: more than {}", ctx.limits.max_clauses));
+  }
+  if (!j.is_object() || j.size() != 1) {
+    return bad(fmt::format("query malformed: a query is an object with exactly one query type, such as "
+                           "{{\"match\": {{...}}}}; got {}", j.dump().substr(0, 200)));
+  }
+  const auto first = j.begin();
+  const std::string type = first.key();
+  const json& body = first.value();
+  if (type == "match_all") {
+    MatchAllQuery q;
+    BH_ASSIGN_OR_RETURN(q.boost, boost_of(body));
+    return make_query(q);
+  }
+  if (type == "match_none") return make_query(MatchNoneQuery{});
+  if (type == "term" || type == "match" || type == "match_phrase" || type == "prefix" || type == "wildcard" ||
+      type == "regexp") {
+    return parse_field_query(ctx, type, body);
+  }
+  if (type == "terms") {
+    if (!body.is_object()) return bad("[terms] query must be an object");
+    std::optional<std::pair<std::string, json>> clause;
+    float boost = 1.0f;
+    for (const auto& [k, v] : body.items()) {
+      if (k == "boost") { BH_ASSIGN_OR_RETURN(boost, number_of(v, "boost")); continue; }
+      if (k == "_name") continue;
+      if (clause) return bad("[terms] query does not support multiple fields");
+      clause = std::pair{k, v};
+    }
+    if (!clause) return bad("[terms] query needs a field");
+    if (!clause->second.is_array()) return bad(fmt::format("[terms] query: [{}] must be an array of values", clause->first));
+    std::vector<std::string> values;
+    for (const auto& v : clause->second) {
+      BH_ASSIGN_OR_RETURN(std::string s, scalar_text(v, "[terms] value"));
+      values.push_back(std::move(s));
+    }
+    if (values.size() > 65536) return bad("[terms] query has more than 65536 values");
+    BH_ASSIGN_OR_RETURN(auto field, field_or_none(clause->first, "terms"));
+    if (!field) return make_query(MatchNoneQuery{});
+    ValueOptions o;
+    o.boost = boost;
+    o.now_millis = ctx.now;
+    return terms_query(*field, values, o);
+  }
+  if (type == "ids") {
+    if (!body.is_object() || !body.contains("values") || !body["values"].is_array()) {
+      return bad("[ids] query needs \"values\": an array of ids");
+    }
+    IdsQuery q;
+    for (const auto& v : body["values"]) {
+      BH_ASSIGN_OR_RETURN(std::string s, scalar_text(v, "[ids] value"));
+      // Ids are decimal record ids; anything else names no document.
+      if (auto id = parse_long(s); id && std::to_string(*id) == s) q.ids.push_back(*id);
+    }
+    BH_ASSIGN_OR_RETURN(q.boost, boost_of(body));
+    return make_query(std::move(q));
+  }
+  if (type == "exists") {
+    if (!body.is_object() || !body.contains("field") || !body["field"].is_string()) {
+      return bad("[exists] query needs \"field\": a field name");
+    }
+    BH_ASSIGN_OR_RETURN(float boost, boost_of(body));
+    const auto fields = expand_field_pattern(body["field"].get<std::string>());
+    if (fields.empty()) return make_query(MatchNoneQuery{});
+    if (fields.size() == 1) return exists_query(fields[0], boost);
+    BoolQuery b;
+    for (const auto& f : fields) b.should.push_back(exists_query(f, 1.0f));
+    b.minimum_should_match = "1";
+    ConstantScoreQuery cs;
+    cs.filter = make_query(std::move(b));
+    cs.boost = boost;
+    return make_query(std::move(cs));
+  }
+  if (type == "range") return parse_range(ctx, body);
+  if (type == "bool") return parse_bool(ctx, body, depth + 1, filter_context);
+  if (type == "constant_score") {
+    if (!body.is_object() || !body.contains("filter")) return bad("[constant_score] requires a 'filter' element");
+    ConstantScoreQuery q;
+    BH_ASSIGN_OR_RETURN(q.filter, parse_query(ctx, body["filter"], depth + 1, true));
+    BH_ASSIGN_OR_RETURN(q.boost, boost_of(body));
+    return make_query(std::move(q));
+  }
+  if (type == "dis_max") {
+    if (!body.is_object() || !body.contains("queries")) return bad("[dis_max] requires 'queries' field");
+    DisMaxQuery q;
+    BH_ASSIGN_OR_RETURN(q.queries, parse_clause_list(ctx, body["queries"], depth + 1, filter_context));
+    if (body.contains("tie_breaker")) { BH_ASSIGN_OR_RETURN(q.tie_breaker, number_of(body["tie_breaker"], "tie_breaker")); }
+    BH_ASSIGN_OR_RETURN(q.boost, boost_of(body));
+    return make_query(std::move(q));
+  }
+  if (type == "multi_match") return parse_multi_match(ctx, body);
+  if (type == "query_string") return parse_query_string_query(ctx, body, false);
+  if (type == "simple_query_string") return parse_query_string_query(ctx, body, true);
+  static constexpr std::string_view kKnownElsewhere[] = {
+      "function_score", "boosting", "nested", "has_child", "has_parent", "common", "fuzzy", "match_phrase_prefix",
+      "more_like_this", "script", "terms_set", "type", "parent_id", "geo_shape", "geo_distance", "geo_bounding_box",
+      "geo_polygon", "span_term", "span_near", "span_or", "span_not", "span_first", "span_multi", "span_containing",
+      "span_within", "field_masking_span", "percolate", "wrapper", "distance_feature", "rank_feature", "intervals"};
+  for (const auto k : kKnownElsewhere) {
+    if (type == k) return bad(fmt::format("query type [{}] is not supported by buildhub", type));
+  }
+  return bad(fmt::format("unknown query [{}]", type));
+}
+
+// ---- sort, _source, highlight ----
+
+Result<SortKey> sort_key(std::string_view name, const json* options) {
+  SortKey k;
+  if (name == "_score") {
+    k.kind = SortKey::Kind::kScore;
+    k.descending = true;
+  } else if (name == "_doc") {
+    k.kind = SortKey::Kind::kDoc;
+    k.descending = false;
+  } else {
+    k.kind = SortKey::Kind::kField;
+    k.descending = false;
+  }
+  bool unmapped_ok = false;
+  if (options) {
+    if (options->is_string()) {
+      const std::string o = options->get<std::string>();
+      if (o != "asc" && o != "desc") return bad(fmt::format("sort order for [{}] must be asc or desc, not [{}]", name, o));
+      k.descending = o == "desc";
+    } else if (options->is_object()) {
+      for (const auto& [key, v] : options->items()) {
+        if (key == "order") {
+          if (v != "asc" && v != "desc") return bad(fmt::format("sort order for [{}] must be asc or desc", name));
+          k.descending = v == "desc";
+        } else if (key == "missing") {
+          if (v == "_last") k.missing = SortKey::Missing::kLast;
+          else if (v == "_first") k.missing = SortKey::Missing::kFirst;
+          else {
+            k.missing = SortKey::Missing::kValue;
+            BH_ASSIGN_OR_RETURN(k.missing_value, scalar_text(v, "sort missing"));
+          }
+        } else if (key == "unmapped_type") {
+          unmapped_ok = true;
+        } else if (key != "mode" && key != "numeric_type" && key != "format") {
+          return bad(fmt::format("sort option [{}] for [{}] is not supported", key, name));
+        }
+      }
+    } else {
+      return bad(fmt::format("sort for [{}] must be \"asc\", \"desc\" or an object", name));
+    }
+  }
+  if (k.kind == SortKey::Kind::kField) {
+    auto field = resolve_field(name);
+    if (!field) {
+      if (unmapped_ok) { k.kind = SortKey::Kind::kDoc; k.descending = false; return k; }
+      return bad(fmt::format("No mapping found for [{}] in order to sort on", name));
+    }
+    if (field->type == FieldType::kText) {
+      return bad(fmt::format("Fielddata is disabled on text fields: sort on [{}.keyword] instead of [{}]", name, name));
+    }
+    k.field = std::move(*field);
+  }
+  return k;
+}
+
+Result<std::vector<SortKey>> parse_sort(const json& j) {
+  std::vector<SortKey> out;
+  auto one = [&](const json& item) -> Status {
+    if (item.is_string()) {
+      BH_ASSIGN_OR_RETURN(SortKey k, sort_key(item.get<std::string>(), nullptr));
+      out.push_back(std::move(k));
+      return Status::ok();
+    }
+    if (item.is_object()) {
+      for (const auto& [name, options] : item.items()) {
+        BH_ASSIGN_OR_RETURN(SortKey k, sort_key(name, &options));
+        out.push_back(std::move(k));
+      }
+      return Status::ok();
+    }
+    return invalid_argument("sort entries must be field names or {\"field\": options} objects");
+  };
+  if (j.is_array()) {
+    for (const auto& item : j) BH_RETURN_IF_ERROR(one(item));
+  } else {
+    BH_RETURN_IF_ERROR(one(j));
+  }
+  if (out.size() > 16) return bad("sort has more than 16 keys");
+  return out;
+}
+
+Result<std::vector<std::string>> string_list(const json& j, std::string_view what) {
+  std::vector<std::string> out;
+  if (j.is_string()) {
+    out.push_back(j.get<std::string>());
+    return out;
+  }
+  if (!j.is_array()) return bad(fmt::format("{} must be a string or an array of strings", what));
+  for (const auto& v : j) {
+    if (!v.is_string()) return bad(fmt::format("{} must be a string or an array of strings", what));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Result<SourceFilter> parse_source(const json& j) {
+  SourceFilter s;
+  if (j.is_boolean()) {
+    s.enabled = j.get<bool>();
+    return s;
+  }
+  if (j.is_string() || j.is_array()) {
+    BH_ASSIGN_OR_RETURN(s.includes, string_list(j, "_source"));
+    return s;
+  }
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (k == "includes" || k == "include") { BH_ASSIGN_OR_RETURN(s.includes, string_list(v, "_source.includes")); }
+      else if (k == "excludes" || k == "exclude") { BH_ASSIGN_OR_RETURN(s.excludes, string_list(v, "_source.excludes")); }
+      else return bad(fmt::format("_source does not support [{}]", k));
+    }
+    return s;
+  }
+  return bad("_source must be true, false, a pattern, a list of patterns or {includes, excludes}");
+}
+
+Result<HighlightSpec> parse_highlight(const json& j) {
+  if (!j.is_object()) return bad("highlight must be an object");
+  HighlightSpec h;
+  bool has_fields = false;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "fields") {
+      has_fields = true;
+      if (v.is_object()) {
+        for (const auto& [name, _] : v.items()) h.fields.push_back(name);
+      } else if (v.is_array()) {
+        for (const auto& item : v) {
+          if (!item.is_object()) return bad("highlight fields must be objects");
+          for (const auto& [name, _] : item.items()) h.fields.push_back(name);
+        }
+      } else {
+        return bad("highlight fields must be an object or an array");
+      }
+    } else if (k == "pre_tags") {
+      BH_ASSIGN_OR_RETURN(auto tags, string_list(v, "pre_tags"));
+      if (!tags.empty()) h.pre_tag = tags[0];
+    } else if (k == "post_tags") {
+      BH_ASSIGN_OR_RETURN(auto tags, string_list(v, "post_tags"));
+      if (!tags.empty()) h.post_tag = tags[0];
+    } else if (k == "require_field_match") {
+      BH_ASSIGN_OR_RETURN(h.require_field_match, bool_of(v, "require_field_match"));
+    }
+    // Other highlighter options (type, fragment_size, number_of_fragments, order, encoder, ...)
+    // change fragments of long text; buildhub's values are short, so they are accepted as is.
+  }
+  if (!has_fields) return bad("highlight requires \"fields\"");
+  return h;
+}
+
+}  // namespace
+
+// ---- aggregations (here because they share the query parser) ----
+namespace {
+
+Result<std::vector<AggSpec>> parse_aggs(Context& ctx, const json& j, std::size_t depth);
+
+Result<FieldRef> agg_field(const json& body, std::string_view agg_type, bool allow_text_keyword, bool numeric_only) {
+  if (!body.contains("field") || !body["field"].is_string()) {
+    return bad(fmt::format("[{}] aggregation requires a \"field\"", agg_type));
+  }
+  const std::string name = body["field"].get<std::string>();
+  auto f = resolve_field(name);
+  if (!f) return bad(fmt::format("[{}] aggregation: no field [{}] in the mapping", agg_type, name));
+  if (f->type == FieldType::kText && !allow_text_keyword) {
+    return bad(fmt::format("Fielddata is disabled on text fields: aggregate on [{}.keyword] instead of [{}]", name, name));
+  }
+  if (numeric_only && !f->is_numeric()) {
+    return bad(fmt::format("Field [{}] of type [{}] is not supported for aggregation [{}]", name,
+                           field_type_name(f->type), agg_type));
+  }
+  return *f;
+}
+
+Result<std::vector<TermsOrder>> parse_terms_order(const json& j) {
+  std::vector<TermsOrder> out;
+  auto one = [&](const json& o) -> Status {
+    if (!o.is_object()) return invalid_argument("terms order must be an object like {\"_count\": \"desc\"}");
+    for (const auto& [k, v] : o.items()) {
+      TermsOrder t;
+      if (v != "asc" && v != "desc") return invalid_argument(fmt::format("terms order for [{}] must be asc or desc", k));
+      t.ascending = v == "asc";
+      if (k == "_count") t.by = TermsOrder::By::kCount;
+      else if (k == "_key" || k == "_term") t.by = TermsOrder::By::kKey;
+      else { t.by = TermsOrder::By::kSubAgg; t.sub_agg = k; }
+      out.push_back(std::move(t));
+    }
+    return Status::ok();
+  };
+  if (j.is_array()) {
+    for (const auto& o : j) BH_RETURN_IF_ERROR(one(o));
+  } else {
+    BH_RETURN_IF_ERROR(one(j));
+  }
+  return out;
+}
+
+Result<std::vector<RangeSpec>> parse_ranges(Context& ctx, const json& body, bool dates, const DateFormat& format,
+                                            const TimeZoneOffset& tz) {
+  if (!body.contains("ranges") || !body["ranges"].is_array() || body["ranges"].empty()) {
+    return bad("range aggregations need a non-empty \"ranges\" array");
+  }
+  std::vector<RangeSpec> out;
+  for (const auto& r : body["ranges"]) {
+    if (!r.is_object()) return bad("each range must be an object with from/to");
+    RangeSpec s;
+    for (const auto& [k, v] : r.items()) {
+      if (k == "key") { BH_ASSIGN_OR_RETURN(std::string key, scalar_text(v, "range key")); s.key = key; continue; }
+      if (k != "from" && k != "to") return bad(fmt::format("range does not support [{}]", k));
+      if (v.is_null()) continue;
+      if (dates) {
+        BH_ASSIGN_OR_RETURN(std::string text, scalar_text(v, "date_range bound"));
+        BH_ASSIGN_OR_RETURN(std::int64_t ms, parse_date_math(text, format, tz, ctx.now, false));
+        (k == "from" ? s.from_ms : s.to_ms) = ms;
+      } else {
+        BH_ASSIGN_OR_RETURN(float unused, number_of(v, "range bound"));
+        (void)unused;
+        (k == "from" ? s.from : s.to) = v.is_number() ? v.get<double>() : std::stod(v.get<std::string>());
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<AggSpec> parse_agg(Context& ctx, const std::string& name, const json& j, std::size_t depth) {
+  if (!j.is_object()) return bad(fmt::format("aggregation [{}] must be an object", name));
+  AggSpec a;
+  a.name = name;
+  std::optional<std::string> type;
+  const json* body = nullptr;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "aggs" || k == "aggregations") {
+      BH_ASSIGN_OR_RETURN(a.subs, parse_aggs(ctx, v, depth + 1));
+    } else if (k == "meta") {
+    } else {
+      if (type) return bad(fmt::format("aggregation [{}] has two types: [{}] and [{}]", name, *type, k));
+      type = k;
+      body = &v;
+    }
+  }
+  if (!type) return bad(fmt::format("aggregation [{}] has no type", name));
+  const json& b = *body;
+  const std::string& t = *type;
+  if (t != "filter" && !b.is_object() && t != "filters") return bad(fmt::format("[{}] aggregation [{}] must be an object", t, name));
+  auto get_missing = [&]() -> Status {
+    if (b.contains("missing")) {
+      BH_ASSIGN_OR_RETURN(std::string m, scalar_text(b["missing"], "missing"));
+      a.missing = m;
+    }
+    return Status::ok();
+  };
+  if (t == "terms") {
+    a.type = AggSpec::Type::kTerms;
+    BH_ASSIGN_OR_RETURN(a.field, agg_field(b, t, false, false));
+    for (const auto& [k, v] : b.items()) {
+      if (k == "field") continue;
+      if (k == "size") {
+        BH_ASSIGN_OR_RETURN(std::int64_t s, count_of(v, "size"));
+        if (s < 1) return bad("[terms] size must be greater than 0");
+        a.size = static_cast<std::size_t>(std::min<std::int64_t>(s, static_cast<std::int64_t>(ctx.limits.max_buckets)));
+      } else if (k == "min_doc_count") { BH_ASSIGN_OR_RETURN(a.min_doc_count, count_of(v, "min_doc_count")); }
+      else if (k == "order") { BH_ASSIGN_OR_RETURN(a.order, parse_terms_order(v)); }
+      else if (k == "include" || k == "exclude") {
+        auto& rx = k == "include" ? a.include_regexp : a.exclude_regexp;
+        auto& list = k == "include" ? a.include_values : a.exclude_values;
+        if (v.is_string()) { BH_ASSIGN_OR_RETURN(rx, CompiledRegexp::compile(v.get<std::string>(), "")); }
+        else { BH_ASSIGN_OR_RETURN(list, string_list(v, k)); }
+      } else if (k == "missing") { BH_RETURN_IF_ERROR(get_missing()); }
+      else if (k != "shard_size" && k != "show_term_doc_count_error" && k != "execution_hint" && k != "collect_mode" &&
+               k != "shard_min_doc_count" && k != "value_type" && k != "format") {
+        return bad(fmt::format("[terms] aggregation does not support [{}]", k));
+      }
+    }
+    for (const auto& o : a.order) {
+      if (o.by != TermsOrder::By::kSubAgg) continue;
+      const std::string head = o.sub_agg.substr(0, o.sub_agg.find('.'));
+      bool found = false;
+      for (const auto& s : a.subs) found = found || s.name == head;
+      if (!found) return bad(fmt::format("Invalid aggregation order path [{}]: no sub-aggregation [{}]", o.sub_agg, head));
+    }
+  } else if (t == "cardinality" || t == "value_count") {
+    a.type = t == "cardinality" ? AggSpec::Type::kCardinality : AggSpec::Type::kValueCount;
+    BH_ASSIGN_OR_RETURN(a.field, agg_field(b, t, false, false));
+    BH_RETURN_IF_ERROR(get_missing());
+  } else if (t == "min" || t == "max" || t == "avg" || t == "sum" || t == "stats") {
+    a.type = t == "min" ? AggSpec::Type::kMin : t == "max" ? AggSpec::Type::kMax : t == "avg" ? AggSpec::Type::kAvg
+             : t == "sum" ? AggSpec::Type::kSum : AggSpec::Type::kStats;
+    BH_ASSIGN_OR_RETURN(a.field, agg_field(b, t, false, true));
+    BH_RETURN_IF_ERROR(get_missing());
+    if (b.contains("format") && b["format"].is_string()) {
+      BH_ASSIGN_OR_RETURN(a.format, DateFormat::parse(b["format"].get<std::string>()));
+      a.has_format = true;
+    }
+  } else if (t == "missing") {
+    a.type = AggSpec::Type::kMissing;
+    BH_ASSIGN_OR_RETURN(a.field, agg_field(b, t, true, false));
+  } else if (t == "filter") {
+    a.type = AggSpec::Type::kFilter;
+    BH_ASSIGN_OR_RETURN(a.filter, parse_query(ctx, b, depth + 1, true));
+  } else if (t == "filters") {
+    a.type = AggSpec::Type::kFilters;
+    if (!b.is_object() || !b.contains("filters")) return bad("[filters] aggregation needs \"filters\"");
+    const json& f = b["filters"];
+    if (f.is_object()) {
+      for (const auto& [k, v] : f.items()) {
+        BH_ASSIGN_OR_RETURN(QueryPtr q, parse_query(ctx, v, depth + 1, true));
+        a.filters.emplace_back(k, std::move(q));
+      }
+    } else if (f.is_array()) {
+      a.filters_keyed = false;
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        BH_ASSIGN_OR_RETURN(QueryPtr q, parse_query(ctx, f[i], depth + 1, true));
+        a.filters.emplace_back(std::to_string(i), std::move(q));
+      }
+    } else {
+      return bad("[filters] filters must be an object or an array");
+    }
+    if (b.contains("other_bucket")) { BH_ASSIGN_OR_RETURN(a.other_bucket, bool_of(b["other_bucket"], "other_bucket")); }
+    if (b.contains("other_bucket_key") && b["other_bucket_key"].is_string()) {
+      a.other_bucket = true;
+      a.other_bucket_key = b["other_bucket_key"].get<std::string>();
+    }
+  } else if (t == "range" || t == "date_range") {
+    const bool dates = t == "date_range";
+    a.type = dates ? AggSpec::Type::kDateRange : AggSpec::Type::kRange;
+    BH_ASSIGN_OR_RETURN(a.field, agg_field(b, t, false, true));
+    if (dates && a.field->type != FieldType::kDate) return bad(fmt::format("[date_range] field [{}] is not a date", a.field->name));
+    if (b.contains("format") && b["format"].is_string()) {
+      BH_ASSIGN_OR_RETURN(a.format, DateFormat::parse(b["format"].get<std::string>()));
+      a.has_format = true;
+    }
+    if (b.contains("time_zone") && b["time_zone"].is_string()) {
+      BH_ASSIGN_OR_RETURN(a.time_zone, TimeZoneOffset::parse(b["time_zone"].get<std::string>()));
+    }
+    if (b.contains("keyed")) { BH_ASSIGN_OR_RETURN(a.keyed, bool_of(b["keyed"], "keyed")); }
+    BH_ASSIGN_OR_RETURN(a.ranges, parse_ranges(ctx, b, dates, a.format, a.time_zone));
+  } else if (t == "histogram" || t == "date_histogram") {
+    const bool dates = t == "date_histogram";
+    a.type = dates ? AggSpec::Type::kDateHistogram : AggSpec::Type::kHistogram;
+    BH_ASSIGN_OR_RETURN(a.field, agg_field(b, t, false, true));
+    if (dates && a.field->type != FieldType::kDate) return bad(fmt::format("[date_histogram] field [{}] is not a date", a.field->name));
+    a.min_doc_count = 0;
+    for (const auto& [k, v] : b.items()) {
+      if (k == "field") continue;
+      if (k == "interval" || k == "calendar_interval" || k == "fixed_interval") {
+        if (!dates) {
+          BH_ASSIGN_OR_RETURN(float iv, number_of(v, "interval"));
+          a.interval = v.is_number() ? v.get<double>() : iv;
+          if (!(a.interval > 0)) return bad("[histogram] interval must be greater than 0");
+          continue;
+        }
+        if (!v.is_string()) return bad("[date_histogram] interval must be a string such as \"1M\" or \"1d\"");
+        const std::string iv = v.get<std::string>();
+        if (k != "fixed_interval") {
+          if (auto unit = parse_calendar_unit(iv)) { a.calendar_unit = *unit; continue; }
+          if (k == "calendar_interval") return bad(fmt::format("The supplied interval [{}] could not be parsed as a calendar interval.", iv));
+        }
+        BH_ASSIGN_OR_RETURN(a.fixed_interval_ms, parse_fixed_interval_millis(iv));
+      } else if (k == "offset") {
+        if (v.is_number()) a.offset = v.get<double>();
+        else if (dates && v.is_string()) {
+          std::string o = v.get<std::string>();
+          const bool neg = !o.empty() && o[0] == '-';
+          if (!o.empty() && (o[0] == '+' || o[0] == '-')) o.erase(0, 1);
+          BH_ASSIGN_OR_RETURN(std::int64_t ms, parse_fixed_interval_millis(o));
+          a.offset = static_cast<double>(neg ? -ms : ms);
+        } else return bad("offset must be a number");
+      } else if (k == "min_doc_count") { BH_ASSIGN_OR_RETURN(a.min_doc_count, count_of(v, "min_doc_count")); }
+      else if (k == "format" && v.is_string()) { BH_ASSIGN_OR_RETURN(a.format, DateFormat::parse(v.get<std::string>())); a.has_format = true; }
+      else if (k == "time_zone" && v.is_string()) { BH_ASSIGN_OR_RETURN(a.time_zone, TimeZoneOffset::parse(v.get<std::string>())); }
+      else if (k == "keyed") { BH_ASSIGN_OR_RETURN(a.keyed, bool_of(v, "keyed")); }
+      else if (k == "extended_bounds") {
+        if (!v.is_object()) return bad("extended_bounds must be an object with min and max");
+        for (const auto& [bk, bv] : v.items()) {
+          double value = 0;
+          if (dates && bv.is_string()) {
+            BH_ASSIGN_OR_RETURN(std::int64_t ms, parse_date_math(bv.get<std::string>(), a.format, a.time_zone, ctx.now, false));
+            value = static_cast<double>(ms);
+          } else if (bv.is_number()) value = bv.get<double>();
+          else return bad("extended_bounds values must be numbers or dates");
+          if (bk == "min") a.extended_min = value;
+          else if (bk == "max") a.extended_max = value;
+        }
+      } else if (k == "order" || k == "missing") {
+        return bad(fmt::format("[{}] option [{}] is not supported by buildhub", t, k));
+      } else {
+        return bad(fmt::format("[{}] aggregation does not support [{}]", t, k));
+      }
+    }
+    if (dates && !a.calendar_unit && a.fixed_interval_ms == 0) return bad("[date_histogram] requires an interval");
+    if (!dates && a.interval == 0) return bad("[histogram] requires an interval");
+  } else if (t == "top_hits") {
+    a.type = AggSpec::Type::kTopHits;
+    a.size = 3;
+    for (const auto& [k, v] : b.items()) {
+      if (k == "size") {
+        BH_ASSIGN_OR_RETURN(std::int64_t s, count_of(v, "size"));
+        if (s < 0 || s > 100) return bad("[top_hits] size must be between 0 and 100 (index.max_inner_result_window)");
+        a.size = static_cast<std::size_t>(s);
+      } else if (k == "from") {
+        BH_ASSIGN_OR_RETURN(std::int64_t f, count_of(v, "from"));
+        if (f < 0 || f > 100) return bad("[top_hits] from must be between 0 and 100");
+        a.from = static_cast<std::size_t>(f);
+      } else if (k == "sort") { BH_ASSIGN_OR_RETURN(a.sort, parse_sort(v)); }
+      else if (k == "_source") { BH_ASSIGN_OR_RETURN(a.source, parse_source(v)); }
+      else if (k != "track_scores" && k != "version" && k != "explain") {
+        return bad(fmt::format("[top_hits] does not support [{}]", k));
+      }
+    }
+    if (!a.subs.empty()) return bad("[top_hits] cannot accept sub-aggregations");
+  } else {
+    static constexpr std::string_view kKnownElsewhere[] = {
+        "significant_terms", "significant_text", "ip_range", "nested", "reverse_nested", "global", "sampler",
+        "diversified_sampler", "composite", "extended_stats", "percentiles", "percentile_ranks", "geo_bounds",
+        "geo_centroid", "geohash_grid", "geo_distance", "scripted_metric", "adjacency_matrix", "weighted_avg",
+        "avg_bucket", "max_bucket", "min_bucket", "sum_bucket", "stats_bucket", "extended_stats_bucket",
+        "percentiles_bucket", "derivative", "moving_avg", "moving_fn", "cumulative_sum", "bucket_script",
+        "bucket_selector", "bucket_sort", "serial_diff", "auto_date_histogram", "parent", "children"};
+    for (const auto k : kKnownElsewhere) {
+      if (t == k) return bad(fmt::format("aggregation type [{}] is not supported by buildhub", t));
+    }
+    return bad(fmt::format("unknown aggregation type [{}]", t));
+  }
+  return a;
+}
+
+Result<std::vector<AggSpec>> parse_aggs(Context& ctx, const json& j, std::size_t depth) {
+  if (depth > ctx.limits.max_depth) return bad(fmt::format("aggregations nest deeper than {} levels", ctx.limits.max_depth));
+  if (!j.is_object()) return bad("aggs must be an object of named aggregations");
+  std::vector<AggSpec> out;
+  for (const auto& [name, body] : j.items()) {
+    if (name.empty() || name.find_first_of("[]>") != std::string::npos) {
+      return bad(fmt::format("Invalid aggregation name [{}]", name));
+    }
+    if (++ctx.clauses > ctx.limits.max_clauses) return bad(fmt::format("too many clauses: more than {}", ctx.limits.max_clauses));
+    BH_ASSIGN_OR_RETURN(AggSpec a, parse_agg(ctx, name, body, depth));
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Status check_window(const SearchRequest& r, const SearchLimits& limits) {
+  if (r.size > limits.max_size) return invalid_argument(fmt::format("Search size too large ({})", r.size));
+  if (r.from + r.size > limits.max_result_window) {
+    return invalid_argument(fmt::format(
+        "Result window is too large, from + size must be less than or equal to: [{}] but was [{}]. "
+        "Use search_after to page deeper.",
+        limits.max_result_window, r.from + r.size));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<SearchRequest> parse_search_body(std::string_view body, const SearchLimits& limits, std::int64_t now_millis) {
+  if (json_depth(body) > 2 * limits.max_depth + 8) {
+    return bad(fmt::format("the request nests deeper than {} levels", 2 * limits.max_depth + 8));
+  }
+  json j;
+  try {
+    j = json::parse(body);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    const auto colon = what.find("] ");
+    return bad("invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  }
+  if (!j.is_object()) return bad(fmt::format("the search body must be a JSON object, not {}", type_name(j)));
+  Context ctx{limits, now_millis};
+  SearchRequest r;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "query") { BH_ASSIGN_OR_RETURN(r.query, parse_query(ctx, v, 0, false)); }
+    else if (k == "post_filter") { BH_ASSIGN_OR_RETURN(r.post_filter, parse_query(ctx, v, 0, true)); }
+    else if (k == "aggs" || k == "aggregations") {
+      BH_ASSIGN_OR_RETURN(auto aggs, parse_aggs(ctx, v, 0));
+      for (auto& a : aggs) r.aggs.push_back(std::move(a));
+    }
+    else if (k == "size") {
+      BH_ASSIGN_OR_RETURN(std::int64_t s, count_of(v, "size"));
+      if (s < 0) return bad(fmt::format("[size] must be 0 or more, not {}", s));
+      r.size = static_cast<std::size_t>(std::min<std::int64_t>(s, 1'000'000'000));
+    } else if (k == "from") {
+      BH_ASSIGN_OR_RETURN(std::int64_t f, count_of(v, "from"));
+      if (f < 0) return bad(fmt::format("[from] must be 0 or more, not {}", f));
+      r.from = static_cast<std::size_t>(std::min<std::int64_t>(f, 1'000'000'000));
+    } else if (k == "sort") { BH_ASSIGN_OR_RETURN(r.sort, parse_sort(v)); }
+    else if (k == "_source") { BH_ASSIGN_OR_RETURN(r.source, parse_source(v)); }
+    else if (k == "highlight") { BH_ASSIGN_OR_RETURN(r.highlight, parse_highlight(v)); }
+    else if (k == "search_after") {
+      if (!v.is_array()) return bad("search_after must be an array of sort values");
+      r.search_after = v;
+    } else if (k == "track_total_hits") {
+      if (v.is_boolean()) r.track_total_hits = v.get<bool>();
+      else if (v.is_number_integer()) r.track_total_hits = v.get<std::int64_t>() != 0;
+      else return bad("track_total_hits must be a boolean or an integer");
+    } else if (k == "track_scores") { BH_ASSIGN_OR_RETURN(r.track_scores, bool_of(v, "track_scores")); }
+    else if (k == "min_score") { BH_ASSIGN_OR_RETURN(float m, number_of(v, "min_score")); r.min_score = m; }
+    else if (k == "timeout" || k == "terminate_after" || k == "stats" || k == "_name") {
+      // Accepted and ignored: every search here is bounded and finishes.
+    } else if ((k == "explain" || k == "version" || k == "profile" || k == "seq_no_primary_term") && v == false) {
+    } else {
+      return bad(fmt::format("[{}] is not a search option buildhub supports", k));
+    }
+  }
+  if (!r.query) r.query = make_query(MatchAllQuery{});
+  BH_RETURN_IF_ERROR(check_window(r, limits));
+  if (r.search_after) {
+    const std::size_t keys = r.sort.empty() ? 1 : r.sort.size();
+    if (r.search_after->size() != keys) {
+      return bad(fmt::format("search_after has {} value(s) but sort has {}", r.search_after->size(), keys));
+    }
+    if (r.from != 0) return bad("[from] must be 0 when search_after is used");
+  }
+  return r;
+}
+
+Result<SearchRequest> parse_uri_search(const std::vector<std::pair<std::string, std::string>>& params,
+                                       const SearchLimits& limits, std::int64_t now_millis) {
+  SearchRequest r;
+  QueryStringOptions qs;
+  qs.now_millis = now_millis;
+  qs.lenient = true;
+  qs.max_clauses = limits.max_clauses;
+  std::optional<std::string> q;
+  for (const auto& [k, v] : params) {
+    if (k == "q") q = v;
+    else if (k == "size" || k == "from") {
+      const auto n = parse_long(v);
+      if (!n || *n < 0) return bad(fmt::format("[{}] must be a whole number of 0 or more, not \"{}\"", k, v));
+      (k == "size" ? r.size : r.from) = static_cast<std::size_t>(std::min<std::int64_t>(*n, 1'000'000'000));
+    } else if (k == "sort") {
+      std::size_t start = 0;
+      while (start <= v.size()) {
+        const std::size_t comma = v.find(',', start);
+        const std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const std::size_t colon = item.rfind(':');
+        const std::string name = colon == std::string::npos ? item : item.substr(0, colon);
+        const json order = colon == std::string::npos ? json() : json(item.substr(colon + 1));
+        BH_ASSIGN_OR_RETURN(SortKey key, sort_key(name, colon == std::string::npos ? nullptr : &order));
+        r.sort.push_back(std::move(key));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (k == "default_operator") qs.default_and = v == "AND" || v == "and";
+    else if (k == "df") qs.default_field = v;
+    else if (k == "_source") {
+      if (v == "false") r.source.enabled = false;
+      else if (v != "true") r.source.includes = {v};
+    } else if (k == "track_total_hits") r.track_total_hits = v != "false";
+    // Other parameters (pretty, filter_path, ...) do not change the answer's content.
+  }
+  if (q) {
+    qs.query = *q;
+    BH_ASSIGN_OR_RETURN(r.query, parse_query_string(qs));
+  } else {
+    r.query = make_query(MatchAllQuery{});
+  }
+  BH_RETURN_IF_ERROR(check_window(r, limits));
+  return r;
+}
+
+}  // namespace bh::search

@@ -1,0 +1,250 @@
+// End-to-end tests of the search engine: data-driven conformance cases
+// (tests/search_cases/*.json over tests/search_cases/corpus.ndjson) and a differential test
+// against a brute-force scan of the documents.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "ingest/demo_data.h"
+#include "record/date_time.h"
+#include "search/executor.h"
+#include "search/request_parser.h"
+#include "test_support.h"
+
+namespace bh::search {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+const fs::path kCases = fs::path(BH_SOURCE_DIR) / "tests" / "search_cases";
+
+struct Corpus {
+  std::vector<std::string> docs;
+  SearchIndex index;
+  explicit Corpus(std::vector<std::string> d) : docs(std::move(d)) {
+    std::vector<IndexInput> in;
+    for (std::size_t i = 0; i < docs.size(); ++i) in.push_back({static_cast<RecordId>(i + 1), docs[i]});
+    index.add_batch(in);
+  }
+};
+
+Result<json> search(const SearchIndex& index, std::string_view body) {
+  SearchLimits limits;
+  BH_ASSIGN_OR_RETURN(SearchRequest r, parse_search_body(body, limits, 1700000000000));
+  SearchExecutor exec(index, limits);
+  BH_ASSIGN_OR_RETURN(std::string out, exec.run(r));
+  return json::parse(out);
+}
+
+// expected ⊆ actual: objects by key, arrays element-wise with equal length, numbers by value.
+bool subset(const json& expected, const json& actual, std::string& where) {
+  if (expected.is_object()) {
+    if (!actual.is_object()) return false;
+    for (const auto& [k, v] : expected.items()) {
+      if (!actual.contains(k)) { where = "missing key " + k; return false; }
+      if (!subset(v, actual[k], where)) { where = k + "." + where; return false; }
+    }
+    return true;
+  }
+  if (expected.is_array()) {
+    if (!actual.is_array() || actual.size() != expected.size()) { where = "array length"; return false; }
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      if (!subset(expected[i], actual[i], where)) { where = "[" + std::to_string(i) + "]" + where; return false; }
+    }
+    return true;
+  }
+  if (expected.is_number() && actual.is_number()) {
+    const double e = expected.get<double>(), a = actual.get<double>();
+    if (std::fabs(e - a) <= 1e-6 * std::max(1.0, std::fabs(e))) return true;
+    where = "value " + actual.dump();
+    return false;
+  }
+  if (expected != actual) { where = "value " + actual.dump(); return false; }
+  return true;
+}
+
+std::vector<std::string> corpus_docs() {
+  std::vector<std::string> docs;
+  std::ifstream in(kCases / "corpus.ndjson");
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) docs.push_back(line);
+  }
+  return docs;
+}
+
+std::vector<std::string> case_names() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(kCases)) {
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+class Conformance : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Conformance, Case) {
+  static Corpus corpus(corpus_docs());
+  ASSERT_EQ(corpus.index.doc_count(), 10u);
+  const json c = json::parse(bh::testing::read_text(kCases / (GetParam() + ".json")));
+  const std::string body = c.contains("raw_body") ? c["raw_body"].get<std::string>() : c["request"].dump();
+  auto result = search(corpus.index, body);
+  if (c.contains("expect_error")) {
+    ASSERT_FALSE(result) << "expected an error, got " << result->dump();
+    EXPECT_EQ(result.error().code(), Code::kInvalidArgument);
+    EXPECT_NE(result.error().message().find(c["expect_error"].get<std::string>()), std::string::npos)
+        << result.error().message();
+    return;
+  }
+  ASSERT_TRUE(result) << result.error().message();
+  std::string where;
+  EXPECT_TRUE(subset(c["expect"], *result, where)) << "at " << where << "\n got: " << result->dump().substr(0, 3000);
+  EXPECT_EQ((*result)["_shards"]["total"], 1);
+  EXPECT_EQ((*result)["timed_out"], false);
+}
+
+INSTANTIATE_TEST_SUITE_P(SearchCases, Conformance, ::testing::ValuesIn(case_names()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// ---- differential: the index against a brute-force scan of the JSON ----
+
+const json* at(const json& doc, std::string_view path) {
+  const auto dot = path.find('.');
+  const std::string obj(path.substr(0, dot)), key(path.substr(dot + 1));
+  if (!doc.contains(obj) || !doc[obj].contains(key)) return nullptr;
+  return &doc[obj][key];
+}
+
+bool wild(std::string_view p, std::string_view t) {  // independent, recursive wildcard matcher
+  if (p.empty()) return t.empty();
+  if (p[0] == '*') return wild(p.substr(1), t) || (!t.empty() && wild(p, t.substr(1)));
+  if (t.empty()) return false;
+  return (p[0] == '?' || p[0] == t[0]) && wild(p.substr(1), t.substr(1));
+}
+
+bool brute(const json& q, const json& doc) {
+  const auto& [type, body] = *q.items().begin();
+  if (type == "match_all") return true;
+  if (type == "bool") {
+    for (const auto& c : body.value("must", json::array())) if (!brute(c, doc)) return false;
+    for (const auto& c : body.value("must_not", json::array())) if (brute(c, doc)) return false;
+    // In a query context, should clauses are optional once a must clause is there.
+    const auto should = body.value("should", json::array());
+    if (!should.empty() && !body.contains("must") && std::none_of(should.begin(), should.end(), [&](const json& c) { return brute(c, doc); })) return false;
+    return true;
+  }
+  if (type == "exists") return at(doc, body["field"].get<std::string>()) != nullptr;
+  const auto& [field, arg] = *body.items().begin();
+  const json* v = at(doc, field);
+  if (!v) return false;
+  if (type == "term") return *v == arg;
+  if (type == "terms") return std::find(arg.begin(), arg.end(), *v) != arg.end();
+  if (type == "prefix") return v->get<std::string>().starts_with(arg.get<std::string>());
+  if (type == "wildcard") return wild(arg.get<std::string>(), v->get<std::string>());
+  if (type == "range") {
+    std::int64_t x = v->is_number() ? v->get<std::int64_t>() : *rfc3339_to_epoch_millis(v->get<std::string>());
+    if (arg.contains("gte") && x < arg["gte"].get<std::int64_t>()) return false;
+    if (arg.contains("lt") && x >= arg["lt"].get<std::int64_t>()) return false;
+    return true;
+  }
+  ADD_FAILURE() << "brute force does not know " << type;
+  return false;
+}
+
+TEST(Differential, IndexAnswersEqualABruteForceScan) {
+  DemoDataGenerator gen(11);
+  std::vector<std::string> texts;
+  std::vector<json> docs;
+  for (int i = 0; i < 3000; ++i) {
+    texts.push_back(gen.next_document());
+    docs.push_back(json::parse(texts.back()));
+  }
+  Corpus corpus(texts);
+  std::mt19937_64 rng(5);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  const std::vector<std::string> keywords = {"target.platform", "target.channel", "target.locale", "target.version",
+                                             "source.product", "download.mimetype", "build.id", "target.os"};
+  auto leaf = [&]() -> json {
+    const json& d = docs[pick(docs.size())];
+    const std::string f = keywords[pick(keywords.size())];
+    const std::string value = (*at(d, f)).get<std::string>();
+    switch (pick(7)) {
+      case 0: return {{"term", {{f, value}}}};
+      case 1: return {{"terms", {{f, {value, (*at(docs[pick(docs.size())], f)).get<std::string>()}}}}};
+      case 2: return {{"prefix", {{f, value.substr(0, 1 + pick(value.size()))}}}};
+      case 3: {
+        std::string p = value;
+        p[pick(p.size())] = '?';
+        if (p.size() > 2) p = p.substr(0, p.size() / 2) + "*";
+        return {{"wildcard", {{f, p}}}};
+      }
+      case 4: {
+        const std::int64_t a = 40'000'000 + static_cast<std::int64_t>(pick(50'000'000));
+        return {{"range", {{"download.size", {{"gte", a}, {"lt", a + static_cast<std::int64_t>(pick(30'000'000))}}}}}};
+      }
+      case 5: {
+        const std::int64_t a = 1485000000000 + static_cast<std::int64_t>(pick(250'000'000)) * 1000;
+        return {{"range", {{pick(2) ? "build.date" : "download.date", {{"gte", a}, {"lt", a + static_cast<std::int64_t>(pick(90)) * 86400000}}}}}};
+      }
+      default: return {{"exists", {{"field", "build.number"}}}};
+    }
+  };
+  for (int round = 0; round < 150; ++round) {
+    json q;
+    if (round % 3 == 0) {
+      q = leaf();
+    } else {
+      json b = json::object();
+      b["must"] = json::array({leaf()});
+      if (pick(2)) b["must_not"] = json::array({leaf()});
+      if (pick(2)) b["should"] = json::array({leaf(), leaf()});
+      if (round % 3 == 2) b["must"] = json::array({json{{"bool", b}}});
+      q = {{"bool", b}};
+    }
+    json request = {{"query", q}, {"size", 1000}, {"sort", {"_doc"}},
+                    {"_source", false}, {"aggs", {{"c", {{"terms", {{"field", "target.channel"}}}}}}}};
+    auto result = search(corpus.index, request.dump());
+    ASSERT_TRUE(result) << request.dump() << ": " << result.error().message();
+    std::vector<std::string> expected;
+    std::map<std::string, int> channels;
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+      if (!brute(q, docs[i])) continue;
+      expected.push_back(std::to_string(i + 1));
+      ++channels[docs[i]["target"]["channel"].get<std::string>()];
+    }
+    ASSERT_EQ((*result)["hits"]["total"].get<std::size_t>(), expected.size()) << request.dump();
+    std::vector<std::string> got;
+    for (const auto& h : (*result)["hits"]["hits"]) got.push_back(h["_id"].get<std::string>());
+    expected.resize(std::min<std::size_t>(expected.size(), 1000));
+    ASSERT_EQ(got, expected) << request.dump();
+    std::map<std::string, int> buckets;
+    for (const auto& b : (*result)["aggregations"]["c"]["buckets"]) buckets[b["key"].get<std::string>()] = b["doc_count"].get<int>();
+    ASSERT_EQ(buckets, channels) << request.dump();
+  }
+}
+
+TEST(SearchService, FollowsTheStoreAndKeepsTheSameIndexAfterRestart) {
+  // Covered end to end by tests/integration/test_search.py (real store, real restart); here the
+  // index built in one batch equals the index built incrementally.
+  DemoDataGenerator gen(2);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 500; ++i) texts.push_back(gen.next_document());
+  Corpus whole(texts);
+  SearchIndex incremental;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    std::vector<IndexInput> one{{static_cast<RecordId>(i + 1), texts[i]}};
+    incremental.add_batch(one);
+  }
+  EXPECT_EQ(whole.index.fingerprint(), incremental.fingerprint());
+  const std::string q = R"({"size":5,"sort":[{"target.version_sort":"desc"},"_doc"],"aggs":{"m":{"date_histogram":{"field":"build.date","interval":"month"}}}})";
+  EXPECT_EQ(search(whole.index, q)->dump(), search(incremental, q)->dump());
+}
+
+}  // namespace
+}  // namespace bh::search

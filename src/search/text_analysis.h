@@ -1,0 +1,54 @@
+// String matching the way Elasticsearch's term-level queries and analyzers do it.
+//
+// Thread safety: pure functions; CompiledRegexp is immutable after construction and may be
+// shared between threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace re2 { class RE2; }
+
+namespace bh::search {
+
+// Elasticsearch's standard analyzer, approximated for the ASCII tool strings buildhub holds:
+// tokens are runs of letters, digits, '_' and non-ASCII characters; a '.' between two such
+// characters stays inside the token ("vs2017_15.8.4"); tokens are lower-cased.
+std::vector<std::string> standard_tokens(std::string_view text);
+
+// Lucene wildcard syntax: '*' any sequence, '?' one character, '\' escapes the next character.
+// Matches the whole of `text`.
+bool wildcard_match(std::string_view pattern, std::string_view text);
+// The literal text before the first unescaped '*' or '?', unescaped.
+std::string wildcard_literal_prefix(std::string_view pattern);
+// True when the pattern has an unescaped '*' or '?'.
+bool has_wildcard(std::string_view pattern);
+// Removes '\' escapes.
+std::string unescape_wildcard(std::string_view pattern);
+
+// A Lucene regular expression (the `regexp` query), anchored at both ends, run on RE2 (linear
+// time, no catastrophic backtracking). Supports . ? + * {n,m} | () [] "literal" \escape and,
+// with the default flags, @ (any string) and # (empty language). The other optional operators
+// (~ & <n-m>) are refused with a clear message.
+class CompiledRegexp {
+ public:
+  // flags: "ALL" (default), "NONE", or a '|'-separated list as Elasticsearch takes.
+  static Result<std::shared_ptr<const CompiledRegexp>> compile(std::string_view lucene_pattern, std::string_view flags);
+  ~CompiledRegexp();
+  bool full_match(std::string_view text) const;
+  // The literal text every match starts with (for dictionary range narrowing).
+  const std::string& literal_prefix() const { return literal_prefix_; }
+
+ private:
+  CompiledRegexp() = default;
+  std::unique_ptr<re2::RE2> re_;
+  std::string literal_prefix_;
+};
+
+inline constexpr std::size_t kMaxRegexpLength = 1000;  // Elasticsearch's index.max_regex_length
+
+}  // namespace bh::search
