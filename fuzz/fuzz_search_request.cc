@@ -1,0 +1,57 @@
+// Search bodies: parse, and when they parse, run them on a small index. The oracle is that
+// nothing crashes, a failure is always a client error (InvalidArgument), and a success is JSON.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ingest/demo_data.h"
+#include "search/executor.h"
+#include "search/query_string.h"
+#include "search/request_parser.h"
+
+namespace {
+
+const bh::search::SearchIndex& index() {
+  static bh::search::SearchIndex* idx = [] {
+    auto* i = new bh::search::SearchIndex();
+    bh::DemoDataGenerator gen(1);
+    std::vector<std::string> docs;
+    for (int n = 0; n < 200; ++n) docs.push_back(gen.next_document());
+    std::vector<bh::search::IndexInput> in;
+    for (std::size_t n = 0; n < docs.size(); ++n) in.push_back({static_cast<bh::RecordId>(n + 1), docs[n]});
+    i->add_batch(in);
+    return i;
+  }();
+  return *idx;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  bh::search::SearchLimits limits;
+  auto request = bh::search::parse_search_body(text, limits, 1700000000000);
+  if (!request) {
+    if (request.error().code() != bh::Code::kInvalidArgument) __builtin_trap();
+  } else {
+    bh::search::SearchExecutor exec(index(), limits);
+    auto out = exec.run(*request);
+    if (out) {
+      if (!nlohmann::json::accept(*out)) __builtin_trap();
+    } else if (out.error().code() != bh::Code::kInvalidArgument) {
+      __builtin_trap();
+    }
+  }
+  // The same bytes as a query_string and a simple_query_string.
+  bh::search::QueryStringOptions qs;
+  qs.query = std::string(text);
+  auto q = bh::search::parse_query_string(qs);
+  if (!q && q.error().code() != bh::Code::kInvalidArgument) __builtin_trap();
+  auto s = bh::search::parse_simple_query_string(qs);
+  if (!s) __builtin_trap();  // simple_query_string never fails on syntax
+  return 0;
+}
