@@ -129,7 +129,9 @@ bool wild(std::string_view p, std::string_view t) {  // independent, recursive w
 }
 
 bool brute(const json& q, const json& doc) {
-  const auto& [type, body] = *q.items().begin();
+  const auto first = q.begin();  // (structured bindings on items() would dangle)
+  const std::string type = first.key();
+  const json& body = first.value();
   if (type == "match_all") return true;
   if (type == "bool") {
     for (const auto& c : body.value("must", json::array())) if (!brute(c, doc)) return false;
@@ -140,7 +142,9 @@ bool brute(const json& q, const json& doc) {
     return true;
   }
   if (type == "exists") return at(doc, body["field"].get<std::string>()) != nullptr;
-  const auto& [field, arg] = *body.items().begin();
+  const auto clause = body.begin();
+  const std::string field = clause.key();
+  const json& arg = clause.value();
   const json* v = at(doc, field);
   if (!v) return false;
   if (type == "term") return *v == arg;
