@@ -1,4 +1,4 @@
-// Search bodies: parse, and when they parse, run them on a small index. The oracle is that
+// Search bodies and URI searches: parse, and when they parse, run them on a small index. The oracle is that
 // nothing crashes, a failure is always a client error (InvalidArgument), and a success is JSON.
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "search/executor.h"
 #include "search/query_string.h"
 #include "search/request_parser.h"
+#include "server/url.h"
 
 namespace {
 
@@ -45,6 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else if (out.error().code() != bh::Code::kInvalidArgument) {
       __builtin_trap();
     }
+  }
+  // The same bytes as a URI search (GET /api/search?...).
+  if (auto params = bh::parse_query(text)) {
+    auto uri = bh::search::parse_uri_search(*params, limits, 1700000000000);
+    if (!uri && uri.error().code() != bh::Code::kInvalidArgument) __builtin_trap();
   }
   // The same bytes as a query_string and a simple_query_string.
   bh::search::QueryStringOptions qs;

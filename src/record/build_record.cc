@@ -6,33 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/digest.h"
+#include "core/json_nesting.h"
 #include "core/python_json.h"
 #include "core/simdjson_util.h"
 
 namespace bh {
 namespace {
-
-// Cheap pre-pass: the depth of nested arrays/objects outside strings, stopping early once it
-// exceeds the limit, so a hostile "[[[[..." never reaches a parser.
-bool nesting_within(std::string_view bytes, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > limit) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
 
 std::string_view type_phrase(simdjson::dom::element_type t) {
   using T = simdjson::dom::element_type;
@@ -112,7 +91,7 @@ Result<simdjson::dom::element> RecordParser::parse(std::string_view bytes) {
     return fail(too_large(fmt::format("document is {} bytes, larger than the limit of {} bytes", bytes.size(),
                                       limits_.max_document_bytes)));
   }
-  if (!nesting_within(bytes, limits_.max_nesting_depth)) {
+  if (!json_nesting_within(bytes, static_cast<std::size_t>(limits_.max_nesting_depth))) {
     return fail(invalid_argument(fmt::format("nesting deeper than {} levels", limits_.max_nesting_depth)));
   }
   auto doc = parser_.parse(bytes.data(), bytes.size(), /*realloc_if_needed=*/true);

@@ -22,12 +22,6 @@ float idf(std::uint64_t doc_freq, std::uint64_t doc_count) {
   return static_cast<float>(std::log(1.0 + (total - n + 0.5) / (n + 0.5)));
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return out;
-}
-
 // Documents in `docs` as a Roaring bitmap, from a sorted or unsorted list.
 Roaring bitmap_of(std::vector<DocId>& docs) {
   std::sort(docs.begin(), docs.end());
@@ -146,7 +140,7 @@ Roaring SearchExecutor::all_docs() const {
   return r;
 }
 
-Result<std::vector<TermId>> SearchExecutor::matching_terms(const FieldRef& field, const StringPredicate& p,
+std::vector<TermId> SearchExecutor::matching_terms(const FieldRef& field, const StringPredicate& p,
                                                           const KeywordColumn& col) {
   std::vector<TermId> out;
   const bool text = field.type == FieldType::kText;
@@ -158,13 +152,13 @@ Result<std::vector<TermId>> SearchExecutor::matching_terms(const FieldRef& field
     switch (p.op) {
       case StringPredicate::Op::kEquals:
         for (const auto& x : p.values) {
-          if (p.case_insensitive ? lower_ascii(v) == lower_ascii(x) : v == x) return true;
+          if (p.case_insensitive ? ascii_lowercase(v) == ascii_lowercase(x) : v == x) return true;
         }
         return false;
       case StringPredicate::Op::kPrefix:
-        return p.case_insensitive ? lower_ascii(v).starts_with(lower_ascii(p.values[0])) : v.starts_with(p.values[0]);
+        return p.case_insensitive ? ascii_lowercase(v).starts_with(ascii_lowercase(p.values[0])) : v.starts_with(p.values[0]);
       case StringPredicate::Op::kWildcard:
-        return p.case_insensitive ? wildcard_match(lower_ascii(p.values[0]), lower_ascii(v)) : wildcard_match(p.values[0], v);
+        return p.case_insensitive ? wildcard_match(ascii_lowercase(p.values[0]), ascii_lowercase(v)) : wildcard_match(p.values[0], v);
       case StringPredicate::Op::kRegexp:
         return p.regexp->full_match(v);
       case StringPredicate::Op::kRange: {
@@ -180,7 +174,7 @@ Result<std::vector<TermId>> SearchExecutor::matching_terms(const FieldRef& field
   if (text) {
     // Text columns hold few distinct values (compiler command lines): test every one.
     for (TermId t = 0; t < col.term_count(); ++t) {
-      const auto tokens = standard_tokens(col.term(t));
+      const auto& tokens = col.tokens(t);
       bool hit = false;
       if (p.op == StringPredicate::Op::kTokens) {
         if (p.phrase && p.values.size() > 1) {
@@ -293,7 +287,7 @@ Roaring SearchExecutor::record_id_docs(const StringPredicate& p) const {
     const std::string v = std::to_string(index_.record_id(d));
     bool hit = false;
     switch (p.op) {
-      case StringPredicate::Op::kEquals: for (const auto& x : p.values) hit = hit || lower_ascii(x) == v; break;
+      case StringPredicate::Op::kEquals: for (const auto& x : p.values) hit = hit || ascii_lowercase(x) == v; break;
       case StringPredicate::Op::kPrefix: hit = v.starts_with(p.values[0]); break;
       case StringPredicate::Op::kWildcard: hit = wildcard_match(p.values[0], v); break;
       case StringPredicate::Op::kRegexp: hit = p.regexp->full_match(v); break;
@@ -366,14 +360,12 @@ Result<Evaluated> SearchExecutor::evaluate_field(const FieldQuery& q, MatchedTer
     return e;
   }
   const KeywordColumn& col = index_.keyword(f.column);
-  BH_ASSIGN_OR_RETURN(std::vector<TermId> terms, matching_terms(f, p, col));
+  const std::vector<TermId> terms = matching_terms(f, p, col);
   if (terms.size() == 1) {
     const TermId t = terms[0];
     col.add_postings(t, e.docs);
   } else if (!terms.empty()) {
-    std::vector<DocId> docs;
-    std::vector<const Roaring*> lists;
-    Roaring inline_docs;
+    std::vector<DocId> docs;  // single-document terms, gathered into one bitmap at the end
     for (const TermId t : terms) {
       if (col.doc_freq(t) == 1) col.append_postings(t, docs);
       else col.add_postings(t, e.docs);
@@ -389,17 +381,13 @@ Result<Evaluated> SearchExecutor::evaluate_field(const FieldQuery& q, MatchedTer
     if (f.type == FieldType::kText) {
       // BM25 over tokens: idf of the matched tokens, normalised by each value's token count.
       const float token_idf = idf(e.docs.cardinality(), field_docs);
-      double total_tokens = 0;
-      for (TermId t = 0; t < col.term_count(); ++t) {
-        total_tokens += static_cast<double>(standard_tokens(col.term(t)).size()) * col.doc_freq(t);
-      }
-      const double avgdl = std::max(1.0, total_tokens / static_cast<double>(field_docs));
+      const double avgdl = std::max(1.0, col.average_tokens());
       e.kind = Evaluated::Kind::kPerTerm;
       e.column = &col;
       e.term_scores = std::make_shared<std::unordered_map<TermId, float>>();
       const double tokens_in_query = static_cast<double>(p.values.size());
       for (const TermId t : terms) {
-        const double dl = static_cast<double>(standard_tokens(col.term(t)).size());
+        const double dl = static_cast<double>(col.tokens(t).size());
         const double tf_norm = 2.2 / (1.0 + 1.2 * (0.25 + 0.75 * dl / avgdl));
         (*e.term_scores)[t] = static_cast<float>(q.boost * token_idf * tf_norm * tokens_in_query);
       }
@@ -633,10 +621,10 @@ Result<std::vector<SearchExecutor::Hit>> SearchExecutor::top_hits(const Roaring&
                                   (s.kind == SortKey::Kind::kDoc && !s.descending);
                          });
   if (doc_order) {
-    const float score = constant ? matched.constant : 0.0f;
     std::vector<DocId> first(std::min<std::uint64_t>(k, docs.cardinality()));
     if (!first.empty()) docs.rangeUint32Array(first.data(), 0, first.size());
     for (const DocId d : first) {
+      const float score = compute_scores ? matched.score(d) : (constant ? matched.constant : 0.0f);
       Hit h{d, score, {}};
       for (const auto& s : sort) h.keys.push_back(sort_key_of(d, s, score));
       hits.push_back(std::move(h));
@@ -665,9 +653,6 @@ Result<std::vector<SearchExecutor::Hit>> SearchExecutor::top_hits(const Roaring&
   }
   if (from >= hits.size()) return std::vector<Hit>{};
   hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(from));
-  if (need_scores && !compute_scores) {
-    for (auto& h : hits) h.score = constant ? matched.constant : matched.score(h.doc);
-  }
   return hits;
 }
 

@@ -76,7 +76,7 @@ class SearchExecutor {
  private:
   Result<Evaluated> evaluate_field(const FieldQuery& q, MatchedTerms* highlight);
   Result<Evaluated> evaluate_bool(const BoolQuery& q, MatchedTerms* highlight);
-  Result<std::vector<TermId>> matching_terms(const FieldRef& field, const StringPredicate& p, const KeywordColumn& col);
+  std::vector<TermId> matching_terms(const FieldRef& field, const StringPredicate& p, const KeywordColumn& col);
   Roaring record_id_docs(const StringPredicate& p) const;
   double sort_key_of(DocId d, const SortKey& key, float score) const;
   Result<double> search_after_key(const nlohmann::json& value, const SortKey& key) const;

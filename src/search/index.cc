@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cstring>
+#include <atomic>
 #include <functional>
+#include <thread>
 
 #include <simdjson.h>
 
 #include "record/date_time.h"
 #include "record/mozilla_version.h"
+#include "search/text_analysis.h"
 
 namespace bh::search {
 namespace {
@@ -33,7 +36,7 @@ std::string_view trim_right(std::string_view s) {
 ByteArena::Ref ByteArena::append(std::string_view bytes) {
   const std::size_t n = std::min(bytes.size(), kMaxLength);
   if (used_ + n > kBlockBytes) {
-    blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));  // no 64 MiB memset
     used_ = 0;
   }
   char* at = blocks_.back().get() + used_;
@@ -45,39 +48,50 @@ ByteArena::Ref ByteArena::append(std::string_view bytes) {
 
 // ---- KeywordColumn ----
 
-std::size_t KeywordColumn::slot_of(std::string_view value) const {
+// A slot holds (hash tag << 32 | term id). Comparing the tag first skips the string compare on
+// almost every collision: the values of download.url share their first 40 bytes.
+std::size_t KeywordColumn::slot_of(std::string_view value, std::uint32_t tag) const {
   const std::size_t mask = slots_.size() - 1;
-  std::size_t i = hash_of(value) & mask;
-  while (slots_[i] != kNoTerm && term(slots_[i]) != value) i = (i + 1) & mask;
+  std::size_t i = tag & mask;
+  while (slots_[i] != kEmptySlot &&
+         (static_cast<std::uint32_t>(slots_[i] >> 32) != tag || term(static_cast<TermId>(slots_[i])) != value)) {
+    i = (i + 1) & mask;
+  }
   return i;
 }
 
 std::optional<TermId> KeywordColumn::find(std::string_view value) const {
   if (slots_.empty()) return std::nullopt;
-  const TermId t = slots_[slot_of(value)];
-  if (t == kNoTerm) return std::nullopt;
-  return t;
+  const std::uint64_t slot = slots_[slot_of(value, tag_of(value))];
+  if (slot == kEmptySlot) return std::nullopt;
+  return static_cast<TermId>(slot);
 }
 
 void KeywordColumn::grow_table() {
-  std::vector<std::uint32_t> old = std::move(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, kNoTerm);
-  for (const TermId t : old) {
-    if (t != kNoTerm) slots_[slot_of(term(t))] = t;
+  std::vector<std::uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, kEmptySlot);
+  const std::size_t mask = slots_.size() - 1;
+  for (const std::uint64_t slot : old) {
+    if (slot == kEmptySlot) continue;
+    std::size_t i = (slot >> 32) & mask;  // the tag is the hash: no string is read again
+    while (slots_[i] != kEmptySlot) i = (i + 1) & mask;
+    slots_[i] = slot;
   }
 }
 
 void KeywordColumn::append(DocId d, ByteArena::Ref value_ref) {
   if ((term_ref_.size() + 1) * 2 > slots_.size()) grow_table();
   const std::string_view value = arena_->view(value_ref);
-  const std::size_t slot = slot_of(value);
-  TermId t = slots_[slot];
-  if (t == kNoTerm) {
+  const std::uint32_t tag = tag_of(value);
+  const std::size_t slot = slot_of(value, tag);
+  TermId t;
+  if (slots_[slot] == kEmptySlot) {
     t = static_cast<TermId>(term_ref_.size());
-    slots_[slot] = t;
+    slots_[slot] = (static_cast<std::uint64_t>(tag) << 32) | t;
     term_ref_.push_back(value_ref);
     head_.push_back(kInline | d);
-  } else if (head_[t] & kInline) {
+    if (analyzed_) tokens_.push_back(standard_tokens(value));
+  } else if (t = static_cast<TermId>(slots_[slot]); head_[t] & kInline) {
     Roaring list;
     list.add(head_[t] & ~kInline);
     list.add(d);
@@ -88,6 +102,7 @@ void KeywordColumn::append(DocId d, ByteArena::Ref value_ref) {
   }
   ord_.push_back(t);
   ++docs_with_value_;
+  if (analyzed_) total_tokens_ += tokens_[t].size();
 }
 
 std::uint32_t KeywordColumn::doc_freq(TermId t) const {
@@ -141,10 +156,14 @@ void KeywordColumn::finish_batch() {
 
 std::size_t KeywordColumn::memory_bytes() const {
   std::size_t n = ord_.capacity() * sizeof(TermId) + term_ref_.capacity() * sizeof(ByteArena::Ref) +
-                  head_.capacity() * 4 + slots_.capacity() * 4 + sorted_.capacity() * 4 + rank_.capacity() * 4 +
+                  head_.capacity() * 4 + slots_.capacity() * 8 + sorted_.capacity() * 4 + rank_.capacity() * 4 +
                   version_sorted_.capacity() * 4 + version_rank_.capacity() * 4 + lists_.capacity() * sizeof(Roaring);
   for (const auto& l : lists_) n += l.getSizeInBytes(false);
   for (const auto& k : version_keys_) n += sizeof(std::string) + (k.size() > 15 ? k.capacity() : 0);
+  for (const auto& toks : tokens_) {
+    n += sizeof(toks) + toks.capacity() * sizeof(std::string);
+    for (const auto& t : toks) n += t.size() > 15 ? t.capacity() : 0;
+  }
   return n;
 }
 
@@ -164,7 +183,7 @@ SearchIndex::SearchIndex() {
   for (const auto& c : columns()) {
     if (c.kind == ColumnKind::kKeyword || c.kind == ColumnKind::kText) {
       keyword_[static_cast<std::size_t>(c.column)] =
-          std::make_unique<KeywordColumn>(arena_, c.column == Column::kTargetVersion);
+          std::make_unique<KeywordColumn>(arena_, c.column == Column::kTargetVersion, c.kind == ColumnKind::kText);
     }
   }
 }
@@ -175,7 +194,7 @@ std::optional<DocId> SearchIndex::doc_of_record(RecordId id) const {
   return static_cast<DocId>(it - record_ids_.begin());
 }
 
-void SearchIndex::add_batch(std::span<const IndexInput> records) {
+void SearchIndex::append(std::span<const IndexInput> records) {
   for (const auto& r : records) {
     if (!record_ids_.empty() && r.id <= record_ids_.back()) continue;  // already indexed
     const DocId d = static_cast<DocId>(record_ids_.size());
@@ -185,9 +204,37 @@ void SearchIndex::add_batch(std::span<const IndexInput> records) {
     document_bytes_ += r.document.size();
     index_document(d, ref, arena_.view(ref));
   }
-  for (auto& k : keyword_) {
-    if (k) k->finish_batch();
+}
+
+void SearchIndex::reserve(std::size_t docs) {
+  record_ids_.reserve(docs);
+  documents_.reserve(docs);
+  for (std::size_t ci = 0; ci < kColumnCount; ++ci) {
+    if (keyword_[ci]) keyword_[ci]->reserve(docs);
+    else numeric_[ci].values.reserve(docs);
   }
+}
+
+void SearchIndex::finish() {
+  // Columns are independent: after a large append (the start-up build sorts 1M URLs, revisions
+  // and build ids) two threads halve the wait. Small catch-ups stay on the caller's thread.
+  std::vector<KeywordColumn*> pending;
+  for (auto& k : keyword_) {
+    if (k && k->unsorted_terms() > 0) pending.push_back(k.get());
+  }
+  std::size_t unsorted = 0;
+  for (const auto* k : pending) unsorted += k->unsorted_terms();
+  if (unsorted < 100'000) {
+    for (auto* k : pending) k->finish_batch();
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < pending.size(); i = next++) pending[i]->finish_batch();
+  };
+  std::thread helper(work);
+  work();
+  helper.join();
 }
 
 void SearchIndex::index_document(DocId d, ByteArena::Ref doc_ref, std::string_view doc) {

@@ -11,11 +11,12 @@
 // The index only grows: add_batch appends records whose ids are larger than every id already
 // indexed (the store hands them out that way).
 //
-// Thread safety: none inside. SearchService serialises add_batch against readers with a
+// Thread safety: none for callers (finish() may use a helper thread internally). SearchService serialises add_batch against readers with a
 // shared_mutex; const methods may run concurrently with each other.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,8 +63,10 @@ class ByteArena {
 
 class KeywordColumn {
  public:
-  explicit KeywordColumn(const ByteArena& arena, bool version_order = false)
-      : arena_(&arena), version_order_(version_order) {}
+  // version_order: also keep Mozilla version order (target.version). analyzed: keep each
+  // term's standard-analyzer tokens (text fields), so queries never re-tokenise the dictionary.
+  KeywordColumn(const ByteArena& arena, bool version_order, bool analyzed)
+      : arena_(&arena), version_order_(version_order), analyzed_(analyzed) {}
 
   TermId term_of(DocId d) const { return ord_[d]; }
   std::size_t term_count() const { return term_ref_.size(); }
@@ -82,26 +85,38 @@ class KeywordColumn {
   const std::string& version_key(TermId t) const { return version_keys_[t]; }
   // Documents that have a value.
   std::uint64_t docs_with_value() const { return docs_with_value_; }
+  // Analyzed columns only: a term's tokens, and the mean token count per document with a value.
+  const std::vector<std::string>& tokens(TermId t) const { return tokens_[t]; }
+  double average_tokens() const {
+    return docs_with_value_ ? static_cast<double>(total_tokens_) / static_cast<double>(docs_with_value_) : 0.0;
+  }
 
   // Building (see SearchIndex::add_batch).
   void append_missing() { ord_.push_back(kNoTerm); }
+  void reserve(std::size_t docs) { ord_.reserve(docs); }
   void append(DocId d, ByteArena::Ref value_ref);
   void finish_batch();
+  std::size_t unsorted_terms() const { return term_ref_.size() - sorted_until_; }
 
   std::size_t memory_bytes() const;
   void hash_into(std::uint64_t& h) const;
 
  private:
+  static constexpr std::uint64_t kEmptySlot = UINT64_MAX;
+  static std::uint32_t tag_of(std::string_view value) {
+    return static_cast<std::uint32_t>(std::hash<std::string_view>{}(value));
+  }
   void grow_table();
-  std::size_t slot_of(std::string_view value) const;
+  std::size_t slot_of(std::string_view value, std::uint32_t tag) const;
 
   const ByteArena* arena_;
   bool version_order_;
+  bool analyzed_;
   std::vector<TermId> ord_;                 // per document
   std::vector<ByteArena::Ref> term_ref_;    // per term
   std::vector<std::uint32_t> head_;         // per term: kInline|doc, or index into lists_
   std::vector<Roaring> lists_;
-  std::vector<std::uint32_t> slots_;        // open addressing over term ids
+  std::vector<std::uint64_t> slots_;        // open addressing: hash tag << 32 | term id
   std::vector<TermId> sorted_;
   std::vector<std::uint32_t> rank_;
   std::vector<std::string> version_keys_;
@@ -109,6 +124,8 @@ class KeywordColumn {
   std::vector<std::uint32_t> version_rank_;
   std::size_t sorted_until_ = 0;            // terms [0, sorted_until_) are in sorted_
   std::uint64_t docs_with_value_ = 0;
+  std::vector<std::vector<std::string>> tokens_;  // analyzed columns: per term
+  std::uint64_t total_tokens_ = 0;
 };
 
 struct NumericColumn {
@@ -127,9 +144,19 @@ class SearchIndex {
   SearchIndex(const SearchIndex&) = delete;
   SearchIndex& operator=(const SearchIndex&) = delete;
 
-  // Appends records with increasing ids, all larger than last_record_id(). A document that is
-  // not a JSON object is kept (it is still returned as _source) with no fields indexed.
-  void add_batch(std::span<const IndexInput> records);
+  // Appends records with increasing ids, all larger than last_record_id(), and finishes (sorts
+  // the new dictionary terms in). A document that is not a JSON object is kept (it is still
+  // returned as _source) with no fields indexed.
+  void add_batch(std::span<const IndexInput> records) {
+    append(records);
+    finish();
+  }
+  // The two halves of add_batch, for a long catch-up: many appends, one finish. The index must
+  // not be read between an append and the next finish.
+  void append(std::span<const IndexInput> records);
+  void finish();
+  // Room for this many documents in all, so a large catch-up does not regrow every column.
+  void reserve(std::size_t docs);
 
   std::size_t doc_count() const { return record_ids_.size(); }
   RecordId last_record_id() const { return record_ids_.empty() ? 0 : record_ids_.back(); }

@@ -156,41 +156,40 @@ Result<QueryPtr> phrase_query(const FieldRef& field, std::string_view text, cons
   return string_query(field, std::move(p), ScoreMode::kTermIdf, o.boost);
 }
 
-Result<QueryPtr> prefix_query(const FieldRef& field, std::string_view prefix, const ValueOptions& o) {
+namespace {
+
+// prefix / wildcard / regexp: multi-term queries on string fields, constant score.
+Result<QueryPtr> multi_term_query(const FieldRef& field, StringPredicate p, std::string_view what, const ValueOptions& o) {
   if (field.is_numeric()) {
     if (o.lenient) return make_query(MatchNoneQuery{});
-    return fail(value_error(field, prefix, "prefix queries need a keyword or text field, not"));
+    return fail(value_error(field, p.values[0], fmt::format("{} queries need a keyword or text field, not", what)));
   }
-  StringPredicate p;
-  p.op = StringPredicate::Op::kPrefix;
-  p.case_insensitive = o.case_insensitive;
-  p.values.emplace_back(prefix);
   return string_query(field, std::move(p), ScoreMode::kConstant, o.boost);
 }
 
-Result<QueryPtr> wildcard_query(const FieldRef& field, std::string_view pattern, const ValueOptions& o) {
-  if (field.is_numeric()) {
-    if (o.lenient) return make_query(MatchNoneQuery{});
-    return fail(value_error(field, pattern, "wildcard queries need a keyword or text field, not"));
-  }
+StringPredicate pattern_predicate(StringPredicate::Op op, std::string_view text, bool case_insensitive) {
   StringPredicate p;
-  p.op = StringPredicate::Op::kWildcard;
-  p.case_insensitive = o.case_insensitive;
-  p.values.emplace_back(pattern);
-  return string_query(field, std::move(p), ScoreMode::kConstant, o.boost);
+  p.op = op;
+  p.case_insensitive = case_insensitive;
+  p.values.emplace_back(text);
+  return p;
+}
+
+}  // namespace
+
+Result<QueryPtr> prefix_query(const FieldRef& field, std::string_view prefix, const ValueOptions& o) {
+  return multi_term_query(field, pattern_predicate(StringPredicate::Op::kPrefix, prefix, o.case_insensitive), "prefix", o);
+}
+
+Result<QueryPtr> wildcard_query(const FieldRef& field, std::string_view pattern, const ValueOptions& o) {
+  return multi_term_query(field, pattern_predicate(StringPredicate::Op::kWildcard, pattern, o.case_insensitive), "wildcard", o);
 }
 
 Result<QueryPtr> regexp_query(const FieldRef& field, std::string_view pattern, std::string_view flags,
                               const ValueOptions& o) {
-  if (field.is_numeric()) {
-    if (o.lenient) return make_query(MatchNoneQuery{});
-    return fail(value_error(field, pattern, "regexp queries need a keyword or text field, not"));
-  }
-  StringPredicate p;
-  p.op = StringPredicate::Op::kRegexp;
-  BH_ASSIGN_OR_RETURN(p.regexp, CompiledRegexp::compile(pattern, flags));
-  p.values.emplace_back(pattern);
-  return string_query(field, std::move(p), ScoreMode::kConstant, o.boost);
+  StringPredicate p = pattern_predicate(StringPredicate::Op::kRegexp, pattern, false);
+  if (!field.is_numeric()) { BH_ASSIGN_OR_RETURN(p.regexp, CompiledRegexp::compile(pattern, flags)); }
+  return multi_term_query(field, std::move(p), "regexp", o);
 }
 
 QueryPtr exists_query(const FieldRef& field, float boost) {
@@ -199,6 +198,19 @@ QueryPtr exists_query(const FieldRef& field, float boost) {
   q.predicate = ExistsPredicate{};
   q.boost = boost;
   return make_query(std::move(q));
+}
+
+QueryPtr exists_any_query(std::string_view field_pattern, float boost) {
+  const auto fields = expand_field_pattern(field_pattern);
+  if (fields.empty()) return make_query(MatchNoneQuery{});
+  if (fields.size() == 1) return exists_query(fields[0], boost);
+  BoolQuery b;
+  for (const auto& f : fields) b.should.push_back(exists_query(f, 1.0f));
+  b.minimum_should_match.emplace(1, '1');
+  ConstantScoreQuery cs;
+  cs.filter = make_query(std::move(b));
+  cs.boost = boost;
+  return make_query(std::move(cs));
 }
 
 Result<QueryPtr> range_query(const FieldRef& field, const RangeBounds& b, const ValueOptions& o) {

@@ -38,6 +38,8 @@ Result<QueryPtr> wildcard_query(const FieldRef& field, std::string_view pattern,
 Result<QueryPtr> regexp_query(const FieldRef& field, std::string_view pattern, std::string_view flags,
                               const ValueOptions& o);
 QueryPtr exists_query(const FieldRef& field, float boost);
+// exists on every field a pattern names ("target.*"): any of them, constant score.
+QueryPtr exists_any_query(std::string_view field_pattern, float boost);
 
 struct RangeBounds {
   std::optional<std::string> lower, upper;  // as written; numbers already turned into text

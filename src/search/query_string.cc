@@ -102,10 +102,8 @@ class Builder {
     }
     if (v.text == "*") return exists_query(f, boost);
     if (has_wildcard(v.text)) {
-      std::string pattern = v.text;
-      if (f.type == FieldType::kText) {
-        for (char& c : pattern) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      }
+      // Text fields hold lower-cased tokens; their search analyzer lower-cases patterns too.
+      const std::string pattern = f.type == FieldType::kText ? ascii_lowercase(v.text) : v.text;
       const std::string prefix = wildcard_literal_prefix(pattern);
       const bool only_trailing_star = pattern.size() >= 1 && pattern.back() == '*' &&
                                       !has_wildcard(pattern.substr(0, pattern.size() - 1));
@@ -122,18 +120,7 @@ class Builder {
   }
 
   Result<QueryPtr> clause(const std::optional<std::string>& field, const Value& v, float boost) const {
-    if (field && *field == "_exists_") {
-      const std::string name = unescape_wildcard(v.text);
-      const auto fields = expand_field_pattern(name);
-      if (fields.empty()) return make_query(MatchNoneQuery{});
-      BoolQuery b;
-      for (const auto& f : fields) b.should.push_back(exists_query(f, 1.0f));
-      b.minimum_should_match.emplace(1, '1');
-      ConstantScoreQuery cs;
-      cs.filter = make_query(std::move(b));
-      cs.boost = boost;
-      return make_query(std::move(cs));
-    }
+    if (field && *field == "_exists_") return exists_any_query(unescape_wildcard(v.text), boost);
     if ((!field || *field == "*") && v.kind == Value::Kind::kTerm && v.text == "*" &&
         (field || (o_.fields.empty() && o_.default_field == "*"))) {
       return make_query(MatchAllQuery{boost});

@@ -1,6 +1,9 @@
 #include "search/search_service.h"
 
 #include <chrono>
+#include <thread>
+
+#include "core/bounded_queue.h"
 
 #include "search/executor.h"
 
@@ -18,26 +21,38 @@ constexpr std::size_t kBatch = 10'000;
 Status SearchService::refresh() {
   BH_ASSIGN_OR_RETURN(std::int64_t stored, store_.count());
   if (static_cast<std::size_t>(stored) <= indexed_.load(std::memory_order_acquire)) return Status::ok();
-  std::lock_guard refresh_lock(refresh_mutex_);
-  while (true) {
-    RecordId after = 0;
-    {
-      std::shared_lock read(index_mutex_);
-      after = index_.last_record_id();
+  // One write lock for the whole catch-up, and one finish() at its end: sorting the new terms
+  // into the dictionaries after every batch made the start-up build quadratic (each merge walks
+  // every term of download.url, source.revision and build.id).
+  std::unique_lock write(index_mutex_);
+  // Start-up only: an exact reserve on every small catch-up would recopy the columns each time.
+  if (index_.doc_count() == 0) index_.reserve(static_cast<std::size_t>(stored));
+  // The store is read on a second thread while this one indexes, one batch ahead.
+  BoundedQueue<std::vector<StoredRecord>> batches(2);
+  Status read_status;
+  std::thread reader([this, &batches, &read_status, after = index_.last_record_id()]() mutable {
+    while (true) {
+      auto records = store_.read_after(after, kBatch);
+      if (!records) {
+        read_status = records.error();
+        break;
+      }
+      const bool last = records->size() < kBatch;
+      if (!records->empty()) after = records->back().id;
+      if (!batches.push(std::move(*records)) || last) break;
     }
-    BH_ASSIGN_OR_RETURN(std::vector<StoredRecord> records, store_.read_after(after, kBatch));
-    if (records.empty()) break;
+    batches.close();
+  });
+  while (auto records = batches.pop()) {
     std::vector<IndexInput> inputs;
-    inputs.reserve(records.size());
-    for (const auto& r : records) inputs.push_back({r.id, r.document});
-    {
-      std::unique_lock write(index_mutex_);
-      index_.add_batch(inputs);
-      indexed_.store(index_.doc_count(), std::memory_order_release);
-    }
-    if (records.size() < kBatch) break;
+    inputs.reserve(records->size());
+    for (const auto& r : *records) inputs.push_back({r.id, r.document});
+    index_.append(inputs);
   }
-  return Status::ok();
+  reader.join();
+  index_.finish();  // also after a failed read: what was appended is kept, sorted and consistent
+  indexed_.store(index_.doc_count(), std::memory_order_release);
+  return read_status;
 }
 
 Result<std::string> SearchService::execute(const SearchRequest& request) {
@@ -48,7 +63,6 @@ Result<std::string> SearchService::execute(const SearchRequest& request) {
 }
 
 Result<std::string> SearchService::search_body(std::string_view body) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return search_params({});
   BH_ASSIGN_OR_RETURN(SearchRequest request, parse_search_body(body, limits_, now_millis()));
   return execute(request);
 }

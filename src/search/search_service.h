@@ -6,8 +6,9 @@
 // new records (read_after the last indexed id) into the index first, so a record is searchable
 // as soon as it is stored, whichever process stored it.
 //
-// Thread safety: all methods are safe for concurrent use. Searches share a read lock; adding
-// records takes the write lock for the time of one batch.
+// Thread safety: all methods are safe for concurrent use. Searches share a read lock; a catch-up
+// holds the write lock until every new record is in (searches wait for it, which is what makes
+// "searchable as soon as stored" hold).
 #pragma once
 
 #include <atomic>
@@ -39,7 +40,8 @@ class SearchService {
   // Indexes every stored record not yet indexed. Called at start and before each search.
   Status refresh();
 
-  // POST body (Elasticsearch JSON); an empty body is match_all.
+  // A request body (Elasticsearch JSON). The HTTP layer sends a request without a body to
+  // search_params instead.
   Result<std::string> search_body(std::string_view body);
   // GET ?q=&size=&from=&sort=
   Result<std::string> search_params(const std::vector<std::pair<std::string, std::string>>& params);
@@ -55,7 +57,6 @@ class SearchService {
   SearchLimits limits_;
   mutable std::shared_mutex index_mutex_;
   SearchIndex index_;
-  std::mutex refresh_mutex_;
   std::atomic<std::size_t> indexed_{0};
 };
 

@@ -20,6 +20,9 @@ namespace bh::search {
 // characters stays inside the token ("vs2017_15.8.4"); tokens are lower-cased.
 std::vector<std::string> standard_tokens(std::string_view text);
 
+// ASCII letters lower-cased, other bytes as they are.
+std::string ascii_lowercase(std::string_view text);
+
 // Lucene wildcard syntax: '*' any sequence, '?' one character, '\' escapes the next character.
 // Matches the whole of `text`.
 bool wildcard_match(std::string_view pattern, std::string_view text);
