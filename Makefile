@@ -47,6 +47,7 @@ bench: build
 	scripts/install-deps --bench
 	bench/run-ingest.sh
 	bench/run-http.sh
+	bench/run-search.sh
 
 clean:
 	rm -rf build

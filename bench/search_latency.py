@@ -1,24 +1,33 @@
-"""Latency of the issue-3 benchmark queries over HTTP (keep-alive, one client).
+"""Latency of the issue-3 queries over HTTP: one keep-alive client, p50/p90 of REPS requests
+after 5 warm-up ones. Queries come from bench/search_queries.json (BUILD_ID substituted).
 
-Usage: bench/search_latency.py PORT BUILD_ID
+Usage: bench/search_latency.py PORT BUILD_ID QUERIES.json [REPS]
 """
-import http.client, json, time, statistics, sys
-P=int(sys.argv[1]); BID=sys.argv[2]
-qs = {
- "term_size0": {"size":0,"query":{"term":{"build.id":BID}}},
- "term_size1_source": {"size":1,"query":{"term":{"build.id":BID}},"_source":["target.version","source.revision"]},
- "terms_agg_platform": {"size":0,"aggs":{"p":{"terms":{"field":"target.platform","size":100}}}},
- "web_page": {"query":{"query_string":{"query":"firefox* 68* linux*","fields":["source.product","target.channel^1.2","target.version^10","target.locale^3","target.platform^2","build.id"],"default_operator":"AND","analyze_wildcard":True,"lenient":True}},
-   "aggs":{f:{"filter":{"match_all":{}},"aggs":{f:{"terms":{"field":f,"size":1000,"order":{"_term":"asc"}}},f+"_count":{"cardinality":{"field":f}}}} for f in ["target.version","target.platform","target.channel","target.locale"]},
-   "size":30,"sort":[{"download.date":"desc"}],"highlight":{"fields":{"source.product":{},"target.version":{},"target.platform":{},"target.locale":{},"target.channel":{}}}},
- "latest_nightly_per_platform": {"size":0,"query":{"term":{"target.channel":"nightly"}},"aggs":{"p":{"terms":{"field":"target.platform","size":100},"aggs":{"l":{"top_hits":{"size":1,"sort":[{"build.date":"desc"}],"_source":["build.id"]}}}}}},
- "date_histogram_month": {"size":0,"aggs":{"m":{"date_histogram":{"field":"build.date","interval":"month"}}}},
-}
-c = http.client.HTTPConnection("127.0.0.1", P)
-for name, q in qs.items():
-    body = json.dumps(q); ts=[]; took=[]
-    for i in range(60):
-        t=time.perf_counter(); c.request("POST","/api/search",body,{"Content-Type":"application/json"}); r=c.getresponse(); d=r.read(); ts.append((time.perf_counter()-t)*1000)
-        assert r.status==200, d[:200]
-    ts=ts[10:]
-    print(f"{name:30s} p50 {statistics.median(ts):8.2f} ms  p90 {sorted(ts)[int(len(ts)*0.9)]:8.2f} ms  hits {json.loads(d)['hits']['total']}")
+import http.client
+import json
+import statistics
+import sys
+import time
+
+port, build_id, queries_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+reps = int(sys.argv[4]) if len(sys.argv) > 4 else 50
+queries = json.load(open(queries_path))
+conn = http.client.HTTPConnection("127.0.0.1", port)
+print("| query | p50 (ms) | p90 (ms) | hits.total |\n|---|---|---|---|")
+for name, q in queries.items():
+    if name.startswith("_"):
+        continue
+    body = json.dumps(q).replace("BUILD_ID", build_id)
+    times = []
+    for i in range(reps + 5):
+        t = time.perf_counter()
+        conn.request("POST", "/api/search", body, {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        data = resp.read()
+        if resp.status != 200:
+            sys.exit(f"{name}: HTTP {resp.status}: {data[:200]!r}")
+        if i >= 5:
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    total = json.loads(data)["hits"]["total"]
+    print(f"| {name} | {statistics.median(times):.2f} | {times[int(len(times) * 0.9)]:.2f} | {total} |")

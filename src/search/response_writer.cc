@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "search/executor.h"
 
@@ -10,7 +11,7 @@ namespace bh::search {
 namespace {
 
 using json = nlohmann::json;
-using ordered_json = nlohmann::ordered_json;
+using ordered_json = nlohmann::ordered_json;  // the aggregations' JSON
 
 // Does a _source pattern select `path` (or an ancestor of it, or a descendant through it)?
 bool pattern_covers(std::string_view pattern, std::string_view path) {
@@ -28,25 +29,76 @@ bool pattern_may_descend(std::string_view pattern, std::string_view path) {
   return literal.starts_with(prefix) || prefix.starts_with(literal);
 }
 
-void filter_object(const ordered_json& in, ordered_json& out, const std::string& prefix, const SourceFilter& f) {
-  for (const auto& [k, v] : in.items()) {
-    const std::string path = prefix.empty() ? k : prefix + "." + k;
-    const bool excluded = std::any_of(f.excludes.begin(), f.excludes.end(), [&](const std::string& p) { return pattern_covers(p, path); });
-    if (excluded) continue;
-    const bool included = f.includes.empty() ||
-                          std::any_of(f.includes.begin(), f.includes.end(), [&](const std::string& p) { return pattern_covers(p, path); });
-    if (v.is_object()) {
-      const bool descend = std::any_of(f.includes.begin(), f.includes.end(), [&](const std::string& p) { return pattern_may_descend(p, path); }) ||
-                           std::any_of(f.excludes.begin(), f.excludes.end(), [&](const std::string& p) { return pattern_may_descend(p, path); });
-      if (!included && !descend) continue;
-      ordered_json sub = ordered_json::object();
-      if (included && f.excludes.empty()) sub = v;
-      else filter_object(v, sub, path, included ? SourceFilter{true, {}, f.excludes} : f);
-      if (!sub.empty() || included) out[k] = std::move(sub);
-    } else if (included) {
-      out[k] = v;
+bool selected(const SourceFilter& f, const std::string& path) {
+  const auto covers = [&](const std::string& p) { return pattern_covers(p, path); };
+  if (std::any_of(f.excludes.begin(), f.excludes.end(), covers)) return false;
+  return f.includes.empty() || std::any_of(f.includes.begin(), f.includes.end(), covers);
+}
+
+bool worth_descending(const SourceFilter& f, const std::string& path) {
+  const auto may = [&](const std::string& p) { return pattern_may_descend(p, path); };
+  return std::any_of(f.includes.begin(), f.includes.end(), may) || std::any_of(f.excludes.begin(), f.excludes.end(), may);
+}
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Writes the members of `object` that the filter selects, each value as its exact stored bytes
+// (no re-serialisation: dates and numbers come back as ingested). `out` gets `"key":value` pairs
+// separated by commas, `first` tells whether a comma is due. False when the JSON cannot be walked.
+bool filter_members(simdjson::ondemand::object object, const std::string& prefix, const SourceFilter& f, std::string& out,
+                    bool& first) {
+  for (auto field : object) {
+    std::string_view key_view;
+    if (field.unescaped_key().get(key_view)) return false;
+    const std::string key(key_view);
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    simdjson::ondemand::value value;
+    if (field.value().get(value)) return false;
+    simdjson::ondemand::json_type type;
+    if (value.type().get(type)) return false;
+    const bool whole = selected(f, path);
+    std::string_view raw;
+    if (type == simdjson::ondemand::json_type::object) {
+      simdjson::ondemand::object inner;
+      if (value.get_object().get(inner)) return false;
+      const bool has_excludes_below = !f.excludes.empty() && worth_descending(f, path);
+      if (whole && !has_excludes_below) {
+        if (inner.raw_json().get(raw)) return false;
+      } else if (whole || worth_descending(f, path)) {
+        // Filter inside: an included object keeps what the excludes leave of it.
+        std::string sub;
+        bool sub_first = true;
+        const SourceFilter inner_filter = whole ? SourceFilter{true, {}, f.excludes} : f;
+        if (!filter_members(inner, path, inner_filter, sub, sub_first)) return false;
+        if (sub.empty() && !whole) continue;
+        out += first ? "" : ",";
+        first = false;
+        append_json_string(out, key);
+        out += ":{";
+        out += sub;
+        out += '}';
+        continue;
+      } else {
+        continue;
+      }
+    } else if (!whole) {
+      continue;
+    } else if (type == simdjson::ondemand::json_type::array) {
+      simdjson::ondemand::array inner;
+      if (value.get_array().get(inner) || inner.raw_json().get(raw)) return false;
+    } else {
+      raw = trim_right(value.raw_json_token());
     }
+    out += first ? "" : ",";
+    first = false;
+    append_json_string(out, key);
+    out += ':';
+    out += raw;
   }
+  return true;
 }
 
 }  // namespace
@@ -70,19 +122,24 @@ void SearchExecutor::write_source(std::string& out, DocId d, const SourceFilter&
     while (!out.empty() && (out.back() == ' ' || out.back() == '\n' || out.back() == '\r' || out.back() == '\t')) out.pop_back();
     return;
   }
-  ordered_json full = ordered_json::object();
-  full["id"] = id;
-  try {
-    const ordered_json parsed = ordered_json::parse(doc);
-    if (parsed.is_object()) {
-      for (const auto& [k, v] : parsed.items()) full[k] = v;
-    }
-  } catch (const std::exception&) {
-    // A stored document that does not parse keeps only its id.
+  out += '{';
+  bool first = true;
+  if (selected(source, "id")) {
+    out += fmt::format("\"id\":{}", id);
+    first = false;
   }
-  ordered_json filtered = ordered_json::object();
-  filter_object(full, filtered, "", source);
-  out += filtered.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  thread_local std::string padded;
+  thread_local simdjson::ondemand::parser parser;
+  padded.assign(doc);
+  padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  const std::size_t mark = out.size();
+  simdjson::ondemand::document json;
+  simdjson::ondemand::object root;
+  if (parser.iterate(padded.data(), doc.size(), padded.size()).get(json) || json.get_object().get(root) ||
+      !filter_members(root, "", source, out, first)) {
+    out.resize(mark);  // a stored document that does not parse keeps only its id
+  }
+  out += '}';
 }
 
 void SearchExecutor::write_sort_value(std::string& out, DocId d, const SortKey& key, double k) const {

@@ -98,11 +98,12 @@ code{{background:#f3f3f3;padding:0 .25rem}}</style></head>
 <h1>buildhub</h1>
 <p>An index of Mozilla build records (<code>buildhub.json</code>), {records}.</p>
 <ul>
-<li><a href="/api/records">/api/records</a>: how many records there are</li>
+<li><a href="/api/records">/api/records</a>: how many records there are; <code>/api/records/&lt;id&gt;</code>: one record</li>
+<li><a href="/api/search">/api/search</a>: Elasticsearch-compatible search (POST a body, or <a href="/api/search?q=source.product:firefox">?q=</a>)</li>
 <li><a href="/__heartbeat__">/__heartbeat__</a>, <a href="/__version__">/__version__</a>: operations</li>
 <li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
 </ul>
-<p>The search page arrives with the search engine.</p>
+<p>The search web page is not built yet; the API above answers the same questions.</p>
 </body>
 </html>
 )",

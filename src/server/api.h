@@ -8,7 +8,7 @@
 //   GET /api/records/<id>   one record: the document plus its "id" (404 when there is none)
 //   GET|POST /api/search    Elasticsearch-compatible search (body: ES JSON; GET ?q=: query_string)
 //   GET|POST /v1/buckets/build-hub/collections/releases/search   the same (Buildhub v1's URL)
-//   GET /                   the web page (a placeholder until the UI lands)
+//   GET /                   a placeholder page linking the API (until the search UI lands)
 //
 // Thread safety: the returned Router is safe for concurrent dispatch; the services it refers
 // to must outlive it and be safe for concurrent use (they are).
