@@ -1,7 +1,11 @@
 #include "search/index.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -33,10 +37,18 @@ std::string_view trim_right(std::string_view s) {
 
 // ---- ByteArena ----
 
+void ByteArena::FreeBlock::operator()(char* p) const noexcept { std::free(p); }
+
 ByteArena::Ref ByteArena::append(std::string_view bytes) {
   const std::size_t n = std::min(bytes.size(), kMaxLength);
   if (used_ + n > kBlockBytes) {
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));  // no 64 MiB memset
+    // 2 MiB-aligned and marked for transparent huge pages: the documents (1.1 GB for 1M records)
+    // are then mapped with 1/512 of the page faults, which were a seventh of the start-up build.
+    // Not zeroed: every byte is written before it is read.
+    char* block = static_cast<char*>(std::aligned_alloc(std::size_t{2} << 20, kBlockBytes));
+    if (block == nullptr) throw std::bad_alloc();
+    ::madvise(block, kBlockBytes, MADV_HUGEPAGE);  // advice only: failure changes nothing
+    blocks_.emplace_back(block);
     used_ = 0;
   }
   char* at = blocks_.back().get() + used_;

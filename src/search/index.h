@@ -57,7 +57,10 @@ class ByteArena {
   std::size_t bytes_reserved() const { return blocks_.size() * kBlockBytes; }
 
  private:
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  struct FreeBlock {
+    void operator()(char* p) const noexcept;
+  };
+  std::vector<std::unique_ptr<char[], FreeBlock>> blocks_;
   std::size_t used_ = kBlockBytes;  // bytes used in the last block
 };
 
