@@ -11,8 +11,9 @@
 // The index only grows: add_batch appends records whose ids are larger than every id already
 // indexed (the store hands them out that way).
 //
-// Thread safety: none for callers (finish() may use a helper thread internally). SearchService serialises add_batch against readers with a
-// shared_mutex; const methods may run concurrently with each other.
+// Thread safety: none for callers (finish() may use a helper thread internally). SearchService
+// serialises append/finish against readers with a shared_mutex; const methods may run
+// concurrently with each other.
 #pragma once
 
 #include <cstdint>
