@@ -401,6 +401,7 @@ class SimpleParser {
         if (pos_ < s_.size() && s_[pos_] == ')') ++pos_;
       } else {
         Value v;
+        const std::size_t start = pos_;
         if (s_[pos_] == '"') {
           ++pos_;
           while (pos_ < s_.size() && s_[pos_] != '"') v.text += s_[pos_++];
@@ -424,6 +425,8 @@ class SimpleParser {
           }
           v.text = std::move(cleaned);
         }
+        // Nothing consumed (a '(' beyond the nesting limit): skip the character, never spin.
+        if (pos_ == start) ++pos_;
         if (v.text.empty()) continue;
         auto built = b_.clause(std::nullopt, v, 1.0f);
         if (!built) {
