@@ -48,6 +48,7 @@ bench: build
 	bench/run-ingest.sh
 	bench/run-http.sh
 	bench/run-search.sh
+	bench/run-mar.sh
 
 clean:
 	rm -rf build

@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -39,5 +41,9 @@ int report_failure(const Status& status);
 CommandRunner register_ingest(CLI::App& app);
 CommandRunner register_demo_data(CLI::App& app);
 CommandRunner register_serve(CLI::App& app);
+
+// `buildhub mar ARGS...`: parsed by hand (Mozilla's `mar` option grammar does not fit CLI11);
+// `argv` is what follows "mar". Returns the exit code.
+int run_mar_command(const std::vector<std::string_view>& argv);
 
 }  // namespace bh::cli

@@ -9,6 +9,10 @@
 #include "core/version.h"
 
 int main(int argc, char** argv) {
+  // `mar` keeps Mozilla's option grammar (-n0 -X, -D0 file, ...), so it bypasses CLI11.
+  if (argc >= 2 && std::string_view(argv[1]) == "mar") {
+    return bh::cli::run_mar_command(std::vector<std::string_view>(argv + 2, argv + argc));
+  }
   const bh::VersionInfo version = bh::version_info();
   CLI::App app{"buildhub: an index of Mozilla build records (buildhub.json) with an Elasticsearch-compatible search API.\n"};
   app.name("buildhub");
@@ -21,6 +25,8 @@ int main(int argc, char** argv) {
   const bh::cli::CommandRunner ingest = bh::cli::register_ingest(app);
   const bh::cli::CommandRunner demo_data = bh::cli::register_demo_data(app);
   const bh::cli::CommandRunner serve = bh::cli::register_serve(app);
+  // Listed for --help only; main() hands `mar` to run_mar_command before CLI11 parses.
+  app.add_subcommand("mar", "Read, write, sign and verify MAR files; Mozilla's `mar` options (buildhub mar --help)");
 
   try {
     app.parse(argc, argv);

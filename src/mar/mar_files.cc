@@ -1,0 +1,210 @@
+#include "mar/mar_files.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/mapped_file.h"
+#include "core/parallel.h"
+#include "mar/mar_writer.h"
+
+namespace bh::mar {
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+Status errno_status(const std::string& what) {
+  const int err = errno;
+  return io_error(fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+// Opens (creating as needed) each directory of `dirs` below `root`, never following a symlink.
+Result<Fd> open_directory_beneath(int root, std::string_view dirs) {
+  Fd current(::dup(root));
+  if (current.get() < 0) return fail(errno_status("dup"));
+  std::size_t start = 0;
+  while (start < dirs.size()) {
+    std::size_t slash = dirs.find('/', start);
+    if (slash == std::string_view::npos) slash = dirs.size();
+    const std::string component(dirs.substr(start, slash - start));
+    if (::mkdirat(current.get(), component.c_str(), 0755) != 0 && errno != EEXIST) {
+      return fail(errno_status(fmt::format("creating directory '{}'", dirs.substr(0, slash))));
+    }
+    Fd next(::openat(current.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (next.get() < 0) {
+      return fail(errno_status(fmt::format("opening directory '{}' (a symlink or a file is in the way?)",
+                                           dirs.substr(0, slash))));
+    }
+    current = std::move(next);
+    start = slash + 1;
+  }
+  return current;
+}
+
+Status write_all(int fd, ByteView data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("write");
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+std::string temporary_name(std::string_view leaf) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format(".{}.bh-tmp-{:016x}", leaf.substr(0, 200), rng());
+}
+
+Result<std::uint64_t> extract_one(int root, const MarArchive& archive, const MarEntry& entry,
+                                  const ExtractRequest& request) {
+  const std::size_t slash = entry.name.rfind('/');
+  const std::string_view dirs = slash == std::string::npos ? std::string_view{} : std::string_view(entry.name).substr(0, slash);
+  const std::string leaf = slash == std::string::npos ? entry.name : entry.name.substr(slash + 1);
+  BH_ASSIGN_OR_RETURN(Fd parent, open_directory_beneath(root, dirs));
+  const std::string tmp = temporary_name(leaf);
+  Fd out(::openat(parent.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (out.get() < 0) return fail(errno_status("creating a file"));
+
+  const ByteView stored = archive.entry_bytes(entry);
+  Result<std::uint64_t> written = std::uint64_t{0};
+  if (request.decompress) {
+    if (stored.empty()) {
+      written = fail(invalid_argument("zero-length entry: there is no compressed stream to decode (the updater "
+                                      "rejects such entries)"));
+    } else {
+      written = decompress(stored, detect_compression(stored), request.limits,
+                           [&](ByteView piece) { return write_all(out.get(), piece); });
+    }
+  } else {
+    Status s = write_all(out.get(), stored);
+    if (s) {
+      written = stored.size();
+    } else {
+      written = fail(std::move(s));
+    }
+  }
+  Status finish = written ? Status{} : written.error();
+  if (finish && ::fchmod(out.get(), entry.flags & 0777) != 0) finish = errno_status("chmod");
+  out.reset();
+  if (finish && ::renameat(parent.get(), tmp.c_str(), parent.get(), leaf.c_str()) != 0) {
+    finish = errno_status("renaming into place");
+  }
+  if (!finish) {
+    ::unlinkat(parent.get(), tmp.c_str(), 0);
+    return fail(finish);
+  }
+  return *written;
+}
+
+}  // namespace
+
+Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request) {
+  std::error_code ec;
+  std::filesystem::create_directories(request.directory, ec);
+  if (ec) return fail(io_error(fmt::format("creating {}: {}", request.directory.string(), ec.message())));
+  Fd root(::open(request.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (root.get() < 0) return fail(errno_status(fmt::format("opening {}", request.directory.string())));
+
+  // Largest entries first, so one big file does not start last and finish alone.
+  const auto& entries = archive.entries();
+  std::vector<std::size_t> order(entries.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return entries[a].size > entries[b].size; });
+  std::atomic<std::uint64_t> total{0};
+  Status status = parallel_for(order.size(), request.jobs, [&](std::size_t k) -> Status {
+    const MarEntry& entry = entries[order[k]];
+    auto n = extract_one(root.get(), archive, entry, request);
+    if (!n) return n.error().with_context(fmt::format("extracting '{}'", entry.name));
+    total += *n;
+    return {};
+  });
+  BH_RETURN_IF_ERROR(status);
+  return ExtractSummary{entries.size(), total.load()};
+}
+
+Result<std::string> create_archive(const CreateRequest& request) {
+  const std::size_t n = request.files.size();
+  std::vector<MappedFile> inputs(n);
+  std::vector<std::uint32_t> modes(n);
+  std::vector<std::string> compressed(n);
+  // Largest files first, so a big binary late in the list does not finish alone.
+  std::vector<std::pair<std::uintmax_t, std::size_t>> order;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(request.files[i].path, ec);
+    order.emplace_back(ec ? 0 : size, i);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  Status status = parallel_for(n, request.jobs, [&](std::size_t k) -> Status {
+    const std::size_t i = order[k].second;
+    const CreateEntrySource& source = request.files[i];
+    struct stat st {};
+    if (::stat(source.path.c_str(), &st) != 0) return errno_status(source.path.string());
+    if (!S_ISREG(st.st_mode)) return invalid_argument(source.path.string() + ": not a regular file");
+    modes[i] = (st.st_mode & 0111) != 0 ? 0755 : 0644;
+    auto mapped = MappedFile::open(source.path, request.max_file_size);
+    if (!mapped) return mapped.error();
+    inputs[i] = std::move(*mapped);
+    Result<std::string> packed = std::string{};
+    switch (request.compression) {
+      case EntryCompression::kXz: packed = compress_xz(inputs[i].bytes(), request.xz); break;
+      case EntryCompression::kBzip2: packed = compress_bzip2(inputs[i].bytes()); break;
+      case EntryCompression::kNone: return {};
+    }
+    if (!packed) return packed.error().with_context(source.path.string());
+    compressed[i] = std::move(*packed);
+    inputs[i] = MappedFile();  // the compressed copy is all that is needed now
+    return {};
+  });
+  BH_RETURN_IF_ERROR(status);
+
+  MarBuildRequest build;
+  build.product_information = request.product_information;
+  build.pad_product_information = request.pad_product_information;
+  build.max_file_size = request.max_file_size;
+  for (std::size_t i = 0; i < n; ++i) {
+    const ByteView data = request.compression == EntryCompression::kNone
+                              ? inputs[i].bytes()
+                              : ByteView(reinterpret_cast<const std::uint8_t*>(compressed[i].data()), compressed[i].size());
+    build.entries.push_back({request.files[i].name, data, modes[i]});
+  }
+  return build_mar(build);
+}
+
+}  // namespace bh::mar

@@ -1,0 +1,61 @@
+// MAR archives to and from directories: extraction (raw or decompressed, entries in parallel)
+// and creation from files (entries compressed in parallel, each stream single-threaded, so the
+// bytes do not depend on the number of threads).
+//
+// Extraction never writes outside the target directory: entry names were validated when the
+// archive was opened (relative, no ".."), every directory on the way is opened with O_NOFOLLOW
+// relative to the one before it, and each file is written to a temporary name and renamed over
+// the final one (so a symlink planted in the target is replaced, never followed, and a failed
+// entry leaves no partial file and keeps what was there).
+//
+// Thread safety: both functions may run concurrently on different targets. Failure: the first
+// failing entry's Status, naming the entry.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "mar/compression.h"
+#include "mar/mar_archive.h"
+
+namespace bh::mar {
+
+struct ExtractRequest {
+  std::filesystem::path directory;  // created if missing
+  bool decompress = false;          // false: entry bytes as stored, like Mozilla's `mar -x`
+  DecompressLimits limits;
+  unsigned jobs = 0;  // 0: one per core
+};
+
+struct ExtractSummary {
+  std::size_t files = 0;
+  std::uint64_t bytes_written = 0;
+};
+
+Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request);
+
+enum class EntryCompression { kNone, kXz, kBzip2 };
+
+struct CreateEntrySource {
+  std::string name;             // the name stored in the archive
+  std::filesystem::path path;   // the file read
+};
+
+struct CreateRequest {
+  ProductInformation product_information;
+  std::vector<CreateEntrySource> files;  // stored in this order
+  EntryCompression compression = EntryCompression::kNone;  // kNone: as is, like Mozilla's `mar -c`
+  XzSettings xz;
+  bool pad_product_information = true;
+  unsigned jobs = 0;
+  std::uint64_t max_file_size = kDefaultMaxMarSize;
+};
+
+// The archive's bytes. Permissions are stored as 0755 when the file has any execute bit and
+// 0644 otherwise, so the result depends only on the files' contents, names and that bit.
+Result<std::string> create_archive(const CreateRequest& request);
+
+}  // namespace bh::mar
