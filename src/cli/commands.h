@@ -41,6 +41,8 @@ int report_failure(const Status& status);
 CommandRunner register_ingest(CLI::App& app);
 CommandRunner register_demo_data(CLI::App& app);
 CommandRunner register_serve(CLI::App& app);
+CommandRunner register_diff(CLI::App& app);
+CommandRunner register_patch(CLI::App& app);
 
 // `buildhub mar ARGS...`: parsed by hand (Mozilla's `mar` option grammar does not fit CLI11);
 // `argv` is what follows "mar". Returns the exit code.

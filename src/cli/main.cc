@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   const bh::cli::CommandRunner ingest = bh::cli::register_ingest(app);
   const bh::cli::CommandRunner demo_data = bh::cli::register_demo_data(app);
   const bh::cli::CommandRunner serve = bh::cli::register_serve(app);
+  const bh::cli::CommandRunner diff = bh::cli::register_diff(app);
+  const bh::cli::CommandRunner patch = bh::cli::register_patch(app);
   // Listed for --help only; main() hands `mar` to run_mar_command before CLI11 parses.
   app.add_subcommand("mar", "Read, write, sign and verify MAR files; Mozilla's `mar` options (buildhub mar --help)");
 
@@ -37,5 +39,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("ingest")) return ingest();
   if (app.got_subcommand("demo-data")) return demo_data();
   if (app.got_subcommand("serve")) return serve();
+  if (app.got_subcommand("diff")) return diff();
+  if (app.got_subcommand("patch")) return patch();
   return 2;
 }

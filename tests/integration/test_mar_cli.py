@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import sys
+import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, SHARED, TempDir, run  # noqa: E402
@@ -216,16 +217,13 @@ def test_bad_input_is_refused_cleanly():
         assert run("mar", "--help", check=0).stdout.startswith("usage: buildhub mar")
 
 
+class MarCli(unittest.TestCase):
+    test_listings_match_saved_output = staticmethod(test_listings_match_saved_output)
+    test_extract_raw_and_decompressed = staticmethod(test_extract_raw_and_decompressed)
+    test_create_list_extract_round_trips = staticmethod(test_create_list_extract_round_trips)
+    test_sign_verify_strip_export_import_refresh = staticmethod(test_sign_verify_strip_export_import_refresh)
+    test_bad_input_is_refused_cleanly = staticmethod(test_bad_input_is_refused_cleanly)
+
+
 if __name__ == "__main__":
-    failures = 0
-    for name, fn in list(globals().items()):
-        if name.startswith("test_") and callable(fn):
-            try:
-                fn()
-                print(f"ok   {name}")
-            except Exception as e:  # noqa: BLE001
-                failures += 1
-                print(f"FAIL {name}: {e!r}")
-                import traceback
-                traceback.print_exc()
-    sys.exit(1 if failures else 0)
+    unittest.main()

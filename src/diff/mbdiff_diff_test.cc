@@ -1,0 +1,159 @@
+#include "diff/mbdiff_diff.h"
+
+#include <cstring>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "diff/mbdiff_patch.h"
+#include "test_support.h"
+
+namespace bh::diff {
+namespace {
+
+ByteView view(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+std::string random_bytes(std::mt19937_64& rng, std::size_t n, bool text) {
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(text ? 'a' + rng() % 8 : rng());
+  return s;
+}
+
+// A "new" version of old by one kind of edit, the kinds a release makes.
+std::string mutate(std::mt19937_64& rng, const std::string& old, int kind) {
+  std::string s = old;
+  auto at = [&](std::size_t limit) { return limit == 0 ? 0 : static_cast<std::size_t>(rng() % (limit + 1)); };
+  switch (kind) {
+    case 0:  // identical
+      break;
+    case 1:  // insertions
+      for (int i = 0; i < 3; ++i) s.insert(at(s.size()), random_bytes(rng, 1 + rng() % 300, false));
+      break;
+    case 2:  // deletions
+      for (int i = 0; i < 3 && !s.empty(); ++i) {
+        const std::size_t p = at(s.size() - 1);
+        s.erase(p, std::min<std::size_t>(1 + rng() % 300, s.size() - p));
+      }
+      break;
+    case 3: {  // two blocks swapped
+      const std::size_t half = s.size() / 2;
+      s = s.substr(half) + s.substr(0, half);
+      break;
+    }
+    case 4: {  // relocation: every little-endian 4-byte field after a point shifted by a constant
+      const std::size_t from = at(s.size()) & ~std::size_t{3};
+      const std::uint32_t delta = 16 + static_cast<std::uint32_t>(rng() % 4096);
+      for (std::size_t p = from; p + 4 <= s.size(); p += 4) {
+        std::uint32_t v;
+        std::memcpy(&v, s.data() + p, 4);
+        v += delta;
+        std::memcpy(s.data() + p, &v, 4);
+      }
+      break;
+    }
+    case 5:  // scattered noise
+      for (std::size_t i = 0; i < s.size() / 50 + 1 && !s.empty(); ++i) s[at(s.size() - 1)] = static_cast<char>(rng());
+      break;
+    case 6:  // entirely different
+      s = random_bytes(rng, s.size(), false);
+      break;
+    case 7:  // empty new
+      s.clear();
+      break;
+    default:  // a mix
+      s = mutate(rng, mutate(rng, mutate(rng, s, 1), 4), 5);
+      break;
+  }
+  return s;
+}
+
+void expect_round_trip(const std::string& old_file, const std::string& new_file, const std::string& what) {
+  auto patch = make_patch(view(old_file), view(new_file));
+  ASSERT_TRUE(patch) << what << ": " << patch.error().to_string();
+  auto result = apply_mbdiff(view(old_file), view(*patch));
+  ASSERT_TRUE(result) << what << ": " << result.error().to_string();
+  ASSERT_EQ(*result, new_file) << what;
+}
+
+TEST(MbdiffDiff, EdgeCases) {
+  expect_round_trip("", "", "both empty");
+  expect_round_trip("", "x", "empty old");
+  expect_round_trip("x", "", "empty new");
+  expect_round_trip("a", "a", "one byte");
+  expect_round_trip("a", "b", "one byte changed");
+  expect_round_trip("ab", "ab", "two bytes");
+  expect_round_trip(std::string(100000, 'z'), std::string(100001, 'z'), "runs");
+  expect_round_trip(std::string(5000, '\0'), std::string(3000, '\0') + "x" + std::string(3000, '\0'), "zeros");
+}
+
+TEST(MbdiffDiff, SeededRandomPairsRoundTrip) {
+  // Thousands of pairs; the seed is printed on failure so a case can be replayed.
+  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+    std::mt19937_64 rng(seed);
+    const std::size_t size = seed % 10 == 0 ? rng() % 200000 : rng() % 3000;
+    const std::string old_file = random_bytes(rng, size, seed % 3 == 0);
+    const int kind = static_cast<int>(seed % 9);
+    const std::string new_file = mutate(rng, old_file, kind);
+    expect_round_trip(old_file, new_file, "seed " + std::to_string(seed) + " kind " + std::to_string(kind));
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(MbdiffDiff, MozillaVectorPairsRoundTripAndAreCompact) {
+  for (const std::string name : {"01-text", "02-identical", "05-random-edits", "06-swap", "07-reloc-table"}) {
+    const auto dir = bh::testing::shared_dir() / "fixtures/mar/mbdiff10-vectors";
+    const std::string old_file = bh::testing::read_text(dir / (name + ".old"));
+    const std::string new_file = bh::testing::read_text(dir / (name + ".new"));
+    expect_round_trip(old_file, new_file, name);
+    auto ours = make_patch(view(old_file), view(new_file));
+    auto header = read_mbdiff_header(view(*ours));
+    ASSERT_TRUE(header);
+    // Mostly matched: the extra block (literal bytes) stays small where Mozilla's is small.
+    const std::string theirs = bh::testing::read_text(dir / (name + ".mbdiff10.patch"));
+    auto their_header = read_mbdiff_header(view(theirs));
+    EXPECT_LE(header->extra_length, their_header->extra_length + 64) << name;
+  }
+}
+
+TEST(MbdiffDiff, ManyChunksAndThreadsGiveTheSameBytes) {
+  std::mt19937_64 rng(99);
+  const std::string old_file = random_bytes(rng, 9 << 20, false);  // more than two 4 MiB scan chunks
+  // Insertions shift the alignment in every chunk after them; scattered noise breaks exact runs.
+  const std::string new_file = mutate(rng, mutate(rng, old_file, 1), 5);
+  DiffOptions one;
+  one.threads = 1;
+  DiffOptions two;
+  two.threads = 2;
+  auto a = make_patch(view(old_file), view(new_file), one);
+  auto b = make_patch(view(old_file), view(new_file), two);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  auto result = apply_mbdiff(view(old_file), view(*a));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, new_file);
+  // MBDIFF10 is uncompressed, so its size is about the new file's; what must be small is the
+  // extra block (bytes that matched nothing).
+  auto header = read_mbdiff_header(view(*a));
+  ASSERT_TRUE(header);
+  EXPECT_LT(header->extra_length, new_file.size() / 20) << "a lightly edited file must mostly match";
+}
+
+TEST(MbdiffDiff, MemoryLimitIsAClearError) {
+  DiffOptions small;
+  small.max_memory = 1000;
+  auto r = make_patch(view(std::string(100000, 'a')), view(std::string(100000, 'b')), small);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kTooLarge);
+}
+
+TEST(MbdiffDiff, Bsdiff40HasTheClassicHeader) {
+  DiffOptions options;
+  options.format = PatchFormat::kBsdiff40;
+  auto patch = make_patch(view(std::string("hello old world")), view(std::string("hello new world!")), options);
+  ASSERT_TRUE(patch);
+  EXPECT_EQ(patch->substr(0, 8), "BSDIFF40");
+  EXPECT_EQ(patch->substr(24, 8), std::string("\x10\0\0\0\0\0\0\0", 8));  // new size, little-endian
+}
+
+}  // namespace
+}  // namespace bh::diff
