@@ -20,6 +20,7 @@ namespace {
 
 constexpr std::uint32_t kChunkSize = 4u << 20;  // the scan's unit of work; fixed, so output never depends on threads
 constexpr std::size_t kAnchorBytes = 8;
+constexpr std::uint32_t kMinCoverLength = 32;
 constexpr std::int64_t kRescanMinimum = 4096;       // an unmatched chunk start worth a second look
 constexpr std::int64_t kRescanReach = 64 * 1024;    // how far back the previous match may end
 constexpr std::size_t kPrefetchDistance = 8;
@@ -501,6 +502,11 @@ Result<std::string> make_patch(ByteView old_data, ByteView new_data, const DiffO
     covers.reserve(total);
     for (const auto& chunk : per_chunk) covers.insert(covers.end(), chunk.begin(), chunk.end());
   }
+  // A short cover costs a 12-byte triple whose seek compresses badly and saves little over
+  // literal bytes: on two cores' worth of Debian pairs, dropping covers under 32 bytes made the
+  // xz'd libxul patch 11 % smaller (50.9 -> 45.4 MB) and the omni.ja one 12 % smaller, and left
+  // the dot-release pair unchanged. Their bytes go to the extra block.
+  std::erase_if(covers, [](const Cover& c) { return c.length < kMinCoverLength; });
   const std::vector<Triple> triples = triples_from(covers, static_cast<std::uint32_t>(new_data.size()));
   if (options.format == PatchFormat::kBsdiff40) return bsdiff40(triples, covers, old_data, new_data);
   return mbdiff10(triples, covers, old_crc, old_data, new_data);
