@@ -49,6 +49,7 @@ bench: build
 	bench/run-http.sh
 	bench/run-search.sh
 	bench/run-mar.sh
+	bench/run-diff.sh
 
 clean:
 	rm -rf build

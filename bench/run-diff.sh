@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The issue-5 diff benchmark, side by side in one run on real binaries from Debian packages:
+#   libreoffice  libmergedlo.so, libreoffice-core 4:7.4.7-1+deb12u13 -> +deb12u14 (a security rebuild)
+#   libxul       libxul.so, firefox-esr 140.12.0esr -> 153.7.0esr (a year apart)
+#   omni         browser/omni.ja, the same firefox-esr pair
+# For each pair: `buildhub diff` (MBDIFF10; its size after Mozilla's xz command, which is what a
+# partial carries), Debian's bsdiff 4.3 (BSDIFF40, bzip2 inside; stopped after BSDIFF_TIMEOUT
+# seconds), `xdelta3 -e -9 -S lzma` and `zstd --patch-from --ultra -19 --long=31`: wall time, peak
+# RSS, patch size; every patch is applied back and compared. Writes bench/out/diff.md.
+#
+# Usage: bench/run-diff.sh [PAIR...]   (default: all three; needs scripts/install-deps --bench)
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$repo_root/build/release/src/buildhub"
+cache="$repo_root/bench/out/cache"
+bsdiff_timeout="${BSDIFF_TIMEOUT:-1800}"
+pairs=("$@")
+[ "${#pairs[@]}" -gt 0 ] || pairs=(libreoffice libxul omni)
+work="$(mktemp -d "${TMPDIR:-/tmp}/bh-diff-XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$cache"
+out="$repo_root/bench/out/diff.md"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+fetch() {  # package=version -> path of the cached .deb
+  local name="${1%%=*}" version="${1#*=}"
+  local deb
+  deb="$(ls "$cache/${name}_${version//:/%3a}_"*.deb 2>/dev/null | head -1 || true)"
+  if [ -z "$deb" ]; then
+    ( cd "$cache" && apt-get download "$1" >/dev/null 2>&1 ) || { as_root apt-get update -qq; ( cd "$cache" && apt-get download "$1" ); }
+    deb="$(ls "$cache/${name}_${version//:/%3a}_"*.deb | head -1)"
+  fi
+  echo "$deb"
+}
+unpack() {  # deb dir
+  [ -d "$2" ] || { mkdir -p "$2"; dpkg-deb -x "$1" "$2"; }
+}
+
+# Runs a command under /usr/bin/time; prints "seconds rss_kib" or "timeout".
+measure() {
+  local log="$work/time.log"
+  if timeout "$1" /usr/bin/time -f "%e %M" -o "$log" "${@:2}" >/dev/null 2>"$work/err.log"; then
+    cat "$log"
+  else
+    echo "timeout"
+  fi
+}
+
+{
+  echo "# Diff benchmark: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | xargs), $(date -u +%Y-%m-%d)"
+  echo
+} > "$out"
+
+for pair in "${pairs[@]}"; do
+  case "$pair" in
+    libreoffice)
+      unpack "$(fetch libreoffice-core=4:7.4.7-1+deb12u13)" "$work/lo13"
+      unpack "$(fetch libreoffice-core=4:7.4.7-1+deb12u14)" "$work/lo14"
+      old="$(find "$work/lo13" -name libmergedlo.so | head -1)"; new="$(find "$work/lo14" -name libmergedlo.so | head -1)" ;;
+    libxul|omni)
+      unpack "$(fetch firefox-esr=140.12.0esr-1~deb12u1)" "$work/ff140"
+      unpack "$(fetch firefox-esr=153.7.0esr-1~deb12u1)" "$work/ff153"
+      file=libxul.so; [ "$pair" = omni ] && file=browser/omni.ja
+      old="$work/ff140/usr/lib/firefox-esr/$file"; new="$work/ff153/usr/lib/firefox-esr/$file" ;;
+    *) echo "unknown pair $pair" >&2; exit 2 ;;
+  esac
+  p="$work/$pair"
+  mkdir -p "$p"
+  full_xz=$(XZ_OPT="-T1 -7e" xz --compress --x86 --lzma2 --format=xz --check=crc64 --stdout "$new" | wc -c)
+  rows=()
+  # ours
+  read -r t m < <(measure 3600 "$bin" diff "$old" "$new" "$p/ours.patch")
+  "$bin" patch "$old" "$p/ours.patch" "$p/ours.out" && cmp -s "$p/ours.out" "$new" && ok=yes || ok=NO
+  ours_xz=$(XZ_OPT="-T1 -7e" xz --compress --lzma2 --format=xz --check=crc64 --stdout "$p/ours.patch" | wc -c)
+  ours_t=$t; ours_m=$m
+  rows+=("| buildhub diff (MBDIFF10, then Mozilla's xz) | $t s | $((m / 1024)) MiB | $ours_xz | 1.00x | $ok |")
+  # bsdiff
+  r=$(measure "$bsdiff_timeout" bsdiff "$old" "$new" "$p/bsdiff.patch")
+  if [ "$r" = timeout ]; then
+    rows+=("| bsdiff 4.3 (BSDIFF40, bzip2) | > ${bsdiff_timeout} s (stopped) | | | > $(echo "$bsdiff_timeout / $ours_t" | bc -l | xargs printf '%.1f')x | |")
+  else
+    read -r t m <<< "$r"
+    bspatch "$old" "$p/bsdiff.out" "$p/bsdiff.patch" && cmp -s "$p/bsdiff.out" "$new" && ok=yes || ok=NO
+    rows+=("| bsdiff 4.3 (BSDIFF40, bzip2) | $t s | $((m / 1024)) MiB | $(stat -c %s "$p/bsdiff.patch") | $(echo "$t / $ours_t" | bc -l | xargs printf '%.1f')x | $ok |")
+  fi
+  # xdelta3
+  read -r t m < <(measure 3600 xdelta3 -e -9 -S lzma -f -s "$old" "$new" "$p/xdelta.patch")
+  xdelta3 -d -f -s "$old" "$p/xdelta.patch" "$p/xdelta.out" && cmp -s "$p/xdelta.out" "$new" && ok=yes || ok=NO
+  rows+=("| xdelta3 -e -9 -S lzma | $t s | $((m / 1024)) MiB | $(stat -c %s "$p/xdelta.patch") | $(echo "$t / $ours_t" | bc -l | xargs printf '%.1f')x | $ok |")
+  # zstd
+  read -r t m < <(measure 3600 zstd -q -f --patch-from="$old" --ultra -19 --long=31 "$new" -o "$p/zstd.patch")
+  zstd -q -d -f --patch-from="$old" --long=31 "$p/zstd.patch" -o "$p/zstd.out" && cmp -s "$p/zstd.out" "$new" && ok=yes || ok=NO
+  rows+=("| zstd --patch-from --ultra -19 --long=31 | $t s | $((m / 1024)) MiB | $(stat -c %s "$p/zstd.patch") | $(echo "$t / $ours_t" | bc -l | xargs printf '%.1f')x | $ok |")
+  {
+    echo "## $pair: $(basename "$old") $(stat -c %s "$old") -> $(stat -c %s "$new") bytes (new file xz'd as a partial would: $full_xz)"
+    echo
+    echo "| tool | wall time | peak RSS | patch bytes | time / ours | applies back |"
+    echo "|---|---:|---:|---:|---:|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+  } >> "$out"
+  rm -rf "$p"
+done
+cat "$out"
