@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/byte_order.h"
 #include "core/file_io.h"
 #include "core/mapped_file.h"
 #include "diff/mbdiff_diff.h"
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", patch.error().to_string().c_str());
     return 1;
   }
-  const bh::ByteView view(reinterpret_cast<const std::uint8_t*>(patch->data()), patch->size());
+  const bh::ByteView view = bh::as_bytes(*patch);
   auto header = bh::diff::read_mbdiff_header(view);
   auto applied = bh::diff::apply_mbdiff(old_file->bytes(), view);
   const bool ok = applied && applied->size() == new_file->bytes().size() &&

@@ -59,9 +59,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto reopened = bh::mar::MarArchive::from_bytes(*stripped, bh::mar::MarOpenOptions{1 << 21});
   check(reopened.has_value());
   same_entries(*archive, *reopened);
-  auto refreshed = bh::mar::with_product_information(*reopened, {"fuzz-channel", "1.0"});
-  check(refreshed.has_value());
-  auto reopened2 = bh::mar::MarArchive::from_bytes(*refreshed, bh::mar::MarOpenOptions{1 << 21});
+  auto rewrite = bh::mar::rewrite_product_information(*reopened, {"fuzz-channel", "1.0"});
+  check(rewrite.has_value());
+  std::string refreshed = rewrite->bytes;
+  if (!rewrite->whole_file) {
+    refreshed = *stripped;
+    refreshed.replace(rewrite->offset, rewrite->bytes.size(), rewrite->bytes);
+  }
+  auto reopened2 = bh::mar::MarArchive::from_bytes(refreshed, bh::mar::MarOpenOptions{1 << 21});
   check(reopened2.has_value());
   check(reopened2->product_information()->channel == "fuzz-channel");
   same_entries(*archive, *reopened2);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/byte_order.h"
 #include "diff/crc32_bzip2.h"
 #include "diff/mbdiff_patch.h"
 
@@ -15,18 +16,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t source_size = std::min<std::size_t>(data[1], size - 2);
   const std::string source(reinterpret_cast<const char*>(data + 2), source_size);
   std::string patch(reinterpret_cast<const char*>(data + 2 + source_size), size - 2 - source_size);
-  const bh::ByteView source_view(reinterpret_cast<const std::uint8_t*>(source.data()), source.size());
+  const bh::ByteView source_view = bh::as_bytes(source);
   if (fix_header && patch.size() >= bh::diff::kMbdiffHeaderSize) {
-    const std::uint32_t crc = bh::diff::crc32_bzip2(source_view);
-    const auto n = static_cast<std::uint32_t>(source.size());
-    for (int i = 0; i < 4; ++i) {
-      patch[8 + i] = static_cast<char>(n >> (24 - 8 * i));
-      patch[12 + i] = static_cast<char>(crc >> (24 - 8 * i));
-    }
+    auto* header = reinterpret_cast<std::uint8_t*>(patch.data());
+    bh::store_u32_be(header + 8, static_cast<std::uint32_t>(source.size()));
+    bh::store_u32_be(header + 12, bh::diff::crc32_bzip2(source_view));
   }
   bh::diff::ApplyLimits limits;
   limits.max_result_bytes = 1 << 20;
-  const bh::ByteView patch_view(reinterpret_cast<const std::uint8_t*>(patch.data()), patch.size());
+  const bh::ByteView patch_view = bh::as_bytes(patch);
   auto result = bh::diff::apply_mbdiff(source_view, patch_view, limits);
   if (result) {
     auto header = bh::diff::read_mbdiff_header(patch_view);

@@ -1,5 +1,7 @@
 // `buildhub mar`: Mozilla's `mar` tool over src/mar/ (see cli/mar_args.h for the command line).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,8 @@
 
 #include "cli/commands.h"
 #include "cli/mar_args.h"
+#include "core/byte_order.h"
+#include "core/file_descriptor.h"
 #include "core/file_io.h"
 #include "core/version.h"
 #include "mar/mar_archive.h"
@@ -146,7 +150,7 @@ Result<std::vector<mar::MarKey>> load_keys(const MarArgs& args, const std::vecto
   std::vector<mar::MarKey> keys;
   for (const std::string& path : paths) {
     BH_ASSIGN_OR_RETURN(std::string bytes, read_file(resolve_path(args, path), kMaxKeyFileSize));
-    const ByteView view(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    const ByteView view = as_bytes(bytes);
     auto key = private_keys ? mar::MarKey::load_private(view) : mar::MarKey::load_public(view);
     if (!key) return fail(key.error().with_context(path));
     keys.push_back(std::move(*key));
@@ -211,25 +215,24 @@ Status import_signature(const MarArgs& args) {
   BH_ASSIGN_OR_RETURN(std::string signature, mar::decode_signature_base64(text));
   BH_ASSIGN_OR_RETURN(std::string bytes,
                       mar::import_signature(archive, static_cast<std::size_t>(args.signature_index),
-                                            ByteView(reinterpret_cast<const std::uint8_t*>(signature.data()), signature.size())));
+                                            as_bytes(signature)));
   return write_output(args, args.operands[2], bytes);
 }
 
-// Writes only the product information block when its size did not change, as `mar -i` does.
+// Writes only the product information block when it fits in place, as `mar -i` does.
 Status refresh_product_information(const MarArgs& args) {
   BH_RETURN_IF_ERROR(need_operands(args, 1, "a MAR file"));
   BH_ASSIGN_OR_RETURN(mar::ProductInformation info, product_information_from(args));
   const std::filesystem::path path = resolve_path(args, args.operands[0]);
   BH_ASSIGN_OR_RETURN(mar::MarArchive archive, open_archive(args, args.operands[0]));
-  BH_ASSIGN_OR_RETURN(std::string bytes, mar::with_product_information(archive, info));
-  const mar::MarAdditionalSection* block = archive.product_information_block();
-  if (block == nullptr || bytes.size() != archive.file_size()) return write_file_atomically(path, bytes);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(fmt::format("{}: cannot open for writing", path.string()));
-  const ssize_t n = ::pwrite(fd, bytes.data() + block->offset, block->size, block->offset);
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (n != static_cast<ssize_t>(block->size) || !synced) return io_error(path.string() + ": write failed");
+  BH_ASSIGN_OR_RETURN(mar::ProductInformationRewrite rewrite, mar::rewrite_product_information(archive, info));
+  if (rewrite.whole_file) return write_file_atomically(path, rewrite.bytes);
+  const FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return io_error(fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
+  const ssize_t n = ::pwrite(fd.get(), rewrite.bytes.data(), rewrite.bytes.size(), rewrite.offset);
+  if (n != static_cast<ssize_t>(rewrite.bytes.size()) || ::fsync(fd.get()) != 0) {
+    return io_error(path.string() + ": writing the product information block failed");
+  }
   return {};
 }
 

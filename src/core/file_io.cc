@@ -1,5 +1,7 @@
 #include "core/file_io.h"
 
+#include "core/file_descriptor.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -14,25 +16,6 @@ namespace bh {
 namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -83,16 +66,9 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
   const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return io_error(fmt::format("{}: cannot create: {}", tmp.string(), errno_text(errno)));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      return io_error(fmt::format("{}: write failed: {}", tmp.string(), errno_text(err)));
-    }
-    done += static_cast<std::size_t>(n);
+  if (Status written = write_all(fd.get(), data, tmp.string()); !written) {
+    ::unlink(tmp.c_str());
+    return written;
   }
   if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
     const int err = errno;

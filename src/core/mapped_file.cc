@@ -1,5 +1,7 @@
 #include "core/mapped_file.h"
 
+#include "core/file_descriptor.h"
+
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -12,41 +14,28 @@
 namespace bh {
 
 Result<MappedFile> MappedFile::open(const std::filesystem::path& path, std::uint64_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     const int err = errno;
     if (err == ENOENT) return fail(not_found(path.string() + ": no such file"));
     return fail(io_error(path.string() + ": " + std::strerror(err)));
   }
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return fail(io_error(path.string() + ": " + std::strerror(err)));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return fail(invalid_argument(path.string() + ": not a regular file"));
-  }
+  if (::fstat(fd.get(), &st) != 0) return fail(io_error(path.string() + ": " + std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) return fail(invalid_argument(path.string() + ": not a regular file"));
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > max_bytes) {
-    ::close(fd);
     return fail(too_large(path.string() + ": " + std::to_string(size) + " bytes, more than the limit of " +
                           std::to_string(max_bytes)));
   }
   MappedFile file;
   if (size > 0) {
-    void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (data == MAP_FAILED) {
-      const int err = errno;
-      ::close(fd);
-      return fail(io_error(path.string() + ": mmap: " + std::strerror(err)));
-    }
+    void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (data == MAP_FAILED) return fail(io_error(path.string() + ": mmap: " + std::strerror(errno)));
     file.data_ = static_cast<const std::uint8_t*>(data);
     file.size_ = static_cast<std::size_t>(size);
   }
-  ::close(fd);  // the mapping keeps the file alive
-  return file;
+  return file;  // the mapping keeps the file alive after the descriptor closes
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept

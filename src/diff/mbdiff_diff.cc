@@ -1,6 +1,5 @@
 #include "diff/mbdiff_diff.h"
 
-#include <bzlib.h>
 #include <divsufsort.h>
 
 #include <algorithm>
@@ -11,9 +10,11 @@
 
 #include <fmt/format.h>
 
+#include "core/byte_order.h"
 #include "core/parallel.h"
 #include "diff/crc32_bzip2.h"
 #include "diff/mbdiff_patch.h"
+#include "mar/compression.h"
 
 namespace bh::diff {
 namespace {
@@ -319,36 +320,24 @@ struct Triple {
   std::int64_t seek = 0;    // z: move in old
 };
 
+// Cover i becomes (its length, the literal bytes up to the next cover, the seek to the next
+// cover's old position); a leading triple reaches the first cover when it is not at (0, 0).
 std::vector<Triple> triples_from(const std::vector<Cover>& covers, std::uint32_t new_size) {
   std::vector<Triple> triples;
   if (new_size == 0) return triples;
-  std::int64_t old_at = 0;
-  std::uint32_t new_at = 0;
   if (covers.empty() || covers.front().new_pos != 0 || covers.front().old_pos != 0) {
-    const std::uint32_t first_new = covers.empty() ? new_size : covers.front().new_pos;
-    const std::int64_t first_old = covers.empty() ? 0 : covers.front().old_pos;
-    triples.push_back({0, first_new, first_old});
-    new_at = first_new;
-    old_at = first_old;
+    triples.push_back({0, covers.empty() ? new_size : covers.front().new_pos,
+                       covers.empty() ? 0 : std::int64_t{covers.front().old_pos}});
   }
   for (std::size_t i = 0; i < covers.size(); ++i) {
     const Cover& c = covers[i];
-    const std::uint32_t next_new = i + 1 < covers.size() ? covers[i + 1].new_pos : new_size;
-    const std::int64_t next_old = i + 1 < covers.size() ? covers[i + 1].old_pos : std::int64_t{c.old_pos} + c.length;
-    triples.push_back({c.length, next_new - (c.new_pos + c.length), next_old - (std::int64_t{c.old_pos} + c.length)});
-    new_at = next_new;
-    old_at = next_old;
+    const std::int64_t old_end = std::int64_t{c.old_pos} + c.length;
+    const bool last = i + 1 == covers.size();
+    const std::uint32_t next_new = last ? new_size : covers[i + 1].new_pos;
+    const std::int64_t next_old = last ? old_end : covers[i + 1].old_pos;
+    triples.push_back({c.length, next_new - (c.new_pos + c.length), next_old - old_end});
   }
-  (void)new_at;
-  (void)old_at;
   return triples;
-}
-
-void store_u32_be(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
 }
 
 // Writes the diff block (new - old over every cover) and the extra block (the bytes between
@@ -407,18 +396,6 @@ void append_offtin(std::string& out, std::int64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((magnitude >> (8 * i)) & 0xFF));
 }
 
-Result<std::string> bzip2(const std::string& data) {
-  char nothing = 0;
-  unsigned out_len = static_cast<unsigned>(data.size() + data.size() / 100 + 600);
-  std::string out(out_len, '\0');
-  char* source = data.empty() ? &nothing : const_cast<char*>(data.data());
-  if (BZ2_bzBuffToBuffCompress(out.data(), &out_len, source, static_cast<unsigned>(data.size()), 9, 0, 0) != BZ_OK) {
-    return fail(internal_error("bzip2 compression failed"));
-  }
-  out.resize(out_len);
-  return out;
-}
-
 Result<std::string> bsdiff40(const std::vector<Triple>& triples, const std::vector<Cover>& covers, ByteView old_data,
                              ByteView new_data) {
   std::string diff(covered_bytes(covers), '\0');
@@ -431,9 +408,9 @@ Result<std::string> bsdiff40(const std::vector<Triple>& triples, const std::vect
     append_offtin(control, t.copy);
     append_offtin(control, t.seek);
   }
-  BH_ASSIGN_OR_RETURN(std::string control_bz, bzip2(control));
-  BH_ASSIGN_OR_RETURN(std::string diff_bz, bzip2(diff));
-  BH_ASSIGN_OR_RETURN(std::string extra_bz, bzip2(extra));
+  BH_ASSIGN_OR_RETURN(std::string control_bz, mar::compress_bzip2(as_bytes(control)));
+  BH_ASSIGN_OR_RETURN(std::string diff_bz, mar::compress_bzip2(as_bytes(diff)));
+  BH_ASSIGN_OR_RETURN(std::string extra_bz, mar::compress_bzip2(as_bytes(extra)));
   std::string out = "BSDIFF40";
   append_offtin(out, static_cast<std::int64_t>(control_bz.size()));
   append_offtin(out, static_cast<std::int64_t>(diff_bz.size()));
@@ -444,9 +421,9 @@ Result<std::string> bsdiff40(const std::vector<Triple>& triples, const std::vect
 }  // namespace
 
 std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_size) {
-  // Suffix array 4n, anchor bits ≤ n/8, covers and the patch being assembled (diff + extra ≈ m,
-  // then the output copy ≈ m).
-  return old_size * 4 + old_size / 8 + new_size * 2 + (1u << 20);
+  // The suffix array (4n) and anchor bits (≤ n/8) while scanning, or the patch (about m) once
+  // they are freed, plus the covers (12 bytes each; at most about one per 6 new bytes seen).
+  return std::max(old_size * 4 + old_size / 8, new_size) + new_size / 4 + (1u << 20);
 }
 
 Result<std::string> make_patch(ByteView old_data, ByteView new_data, const DiffOptions& options) {

@@ -14,7 +14,8 @@
 // and the new file is scanned in fixed 4 MiB chunks on all cores, so the output depends only on
 // the inputs, never on the number of threads.
 //
-// Memory: old n + new m (read-only, usually mapped) + suffix array 4n + bit set ≤ n + the patch.
+// Memory: old n + new m (read-only, usually mapped) + suffix array 4n + bit set ≤ n/8; the
+// suffix array is freed before the patch (about m) is written.
 // Inputs of 2 GiB and more are refused (32-bit indexes, and the format's limit).
 //
 // Thread safety: make_patch may run concurrently with itself; it starts its own threads.

@@ -5,13 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include "core/byte_order.h"
 #include "diff/mbdiff_patch.h"
 #include "test_support.h"
 
 namespace bh::diff {
 namespace {
 
-ByteView view(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+ByteView view(const std::string& s) { return as_bytes(s); }
 
 std::string random_bytes(std::mt19937_64& rng, std::size_t n, bool text) {
   std::string s(n, '\0');

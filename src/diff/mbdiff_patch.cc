@@ -4,16 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "core/byte_order.h"
 #include "diff/crc32_bzip2.h"
 
 namespace bh::diff {
 namespace {
 
 Status malformed(std::string message) { return invalid_argument("malformed MBDIFF10 patch: " + std::move(message)); }
-
-std::uint32_t load_u32_be(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
-}
 
 }  // namespace
 

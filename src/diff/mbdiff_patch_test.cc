@@ -4,20 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include "core/byte_order.h"
 #include "diff/crc32_bzip2.h"
 #include "test_support.h"
 
 namespace bh::diff {
 namespace {
 
-ByteView view(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+ByteView view(const std::string& s) { return as_bytes(s); }
 
 std::filesystem::path vector_path(const std::string& name) {
   return bh::testing::shared_dir() / "fixtures/mar/mbdiff10-vectors" / name;
-}
-
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 struct Triple {
@@ -39,19 +36,19 @@ struct PatchParts {
   std::string build() const {
     std::string control;
     for (const Triple& t : triples) {
-      put_u32(control, t.x);
-      put_u32(control, t.y);
-      put_u32(control, static_cast<std::uint32_t>(t.z));
+      append_u32_be(control, t.x);
+      append_u32_be(control, t.y);
+      append_u32_be(control, static_cast<std::uint32_t>(t.z));
     }
     std::uint64_t produced = 0;
     for (const Triple& t : triples) produced += t.x + t.y;
     std::string out = magic;
-    put_u32(out, source_length.value_or(static_cast<std::uint32_t>(source.size())));
-    put_u32(out, crc.value_or(crc32_bzip2(view(source))));
-    put_u32(out, result_length.value_or(static_cast<std::uint32_t>(produced)));
-    put_u32(out, control_length.value_or(static_cast<std::uint32_t>(control.size())));
-    put_u32(out, diff_length.value_or(static_cast<std::uint32_t>(diff.size())));
-    put_u32(out, extra_length.value_or(static_cast<std::uint32_t>(extra.size())));
+    append_u32_be(out, source_length.value_or(static_cast<std::uint32_t>(source.size())));
+    append_u32_be(out, crc.value_or(crc32_bzip2(view(source))));
+    append_u32_be(out, result_length.value_or(static_cast<std::uint32_t>(produced)));
+    append_u32_be(out, control_length.value_or(static_cast<std::uint32_t>(control.size())));
+    append_u32_be(out, diff_length.value_or(static_cast<std::uint32_t>(diff.size())));
+    append_u32_be(out, extra_length.value_or(static_cast<std::uint32_t>(extra.size())));
     return out + control + diff + extra + trailer;
   }
 };

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "mar/byte_order.h"
+#include "core/byte_order.h"
 
 namespace bh::mar {
 namespace {
@@ -72,9 +72,6 @@ Result<MarArchive> MarArchive::open_file(const std::filesystem::path& path, cons
 }
 
 Result<MarArchive> MarArchive::from_bytes(std::string bytes, const MarOpenOptions& options) {
-  if (bytes.size() > options.max_file_size) {
-    return fail(too_large(fmt::format("MAR of {} bytes is over the limit of {}", bytes.size(), options.max_file_size)));
-  }
   auto owner = std::make_shared<const std::string>(std::move(bytes));
   const ByteView view = as_bytes(*owner);
   return parse(std::move(owner), view, options);
@@ -86,7 +83,9 @@ Result<MarArchive> MarArchive::parse(std::shared_ptr<const void> owner, ByteView
   a.view_ = view;
   const std::uint64_t size = view.size();
   const std::uint8_t* base = view.data();
-  if (size > options.max_file_size) return fail(too_large(fmt::format("MAR of {} bytes is over the limit", size)));
+  if (size > options.max_file_size) {
+    return fail(too_large(fmt::format("MAR of {} bytes is over the limit of {}", size, options.max_file_size)));
+  }
   if (size > UINT32_MAX) return fail(malformed("larger than 4 GiB: MAR offsets are 32-bit"));
   if (size < 8) return fail(malformed(fmt::format("{} bytes is too short for a MAR header", size)));
   if (std::memcmp(base, kMagic, 4) != 0) return fail(malformed("no MAR1 magic at the start"));

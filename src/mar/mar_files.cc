@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "core/byte_order.h"
+#include "core/file_descriptor.h"
 #include "core/mapped_file.h"
 #include "core/parallel.h"
 #include "mar/mar_writer.h"
@@ -20,39 +22,14 @@
 namespace bh::mar {
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = o.fd_;
-      o.fd_ = -1;
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 Status errno_status(const std::string& what) {
   const int err = errno;
   return io_error(fmt::format("{}: {}", what, std::strerror(err)));
 }
 
 // Opens (creating as needed) each directory of `dirs` below `root`, never following a symlink.
-Result<Fd> open_directory_beneath(int root, std::string_view dirs) {
-  Fd current(::dup(root));
+Result<FileDescriptor> open_directory_beneath(int root, std::string_view dirs) {
+  FileDescriptor current(::dup(root));
   if (current.get() < 0) return fail(errno_status("dup"));
   std::size_t start = 0;
   while (start < dirs.size()) {
@@ -62,7 +39,7 @@ Result<Fd> open_directory_beneath(int root, std::string_view dirs) {
     if (::mkdirat(current.get(), component.c_str(), 0755) != 0 && errno != EEXIST) {
       return fail(errno_status(fmt::format("creating directory '{}'", dirs.substr(0, slash))));
     }
-    Fd next(::openat(current.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    FileDescriptor next(::openat(current.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (next.get() < 0) {
       return fail(errno_status(fmt::format("opening directory '{}' (a symlink or a file is in the way?)",
                                            dirs.substr(0, slash))));
@@ -71,18 +48,6 @@ Result<Fd> open_directory_beneath(int root, std::string_view dirs) {
     start = slash + 1;
   }
   return current;
-}
-
-Status write_all(int fd, ByteView data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("write");
-    }
-    data = data.subspan(static_cast<std::size_t>(n));
-  }
-  return {};
 }
 
 std::string temporary_name(std::string_view leaf) {
@@ -95,9 +60,9 @@ Result<std::uint64_t> extract_one(int root, const MarArchive& archive, const Mar
   const std::size_t slash = entry.name.rfind('/');
   const std::string_view dirs = slash == std::string::npos ? std::string_view{} : std::string_view(entry.name).substr(0, slash);
   const std::string leaf = slash == std::string::npos ? entry.name : entry.name.substr(slash + 1);
-  BH_ASSIGN_OR_RETURN(Fd parent, open_directory_beneath(root, dirs));
+  BH_ASSIGN_OR_RETURN(FileDescriptor parent, open_directory_beneath(root, dirs));
   const std::string tmp = temporary_name(leaf);
-  Fd out(::openat(parent.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  FileDescriptor out(::openat(parent.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (out.get() < 0) return fail(errno_status("creating a file"));
 
   const ByteView stored = archive.entry_bytes(entry);
@@ -108,10 +73,10 @@ Result<std::uint64_t> extract_one(int root, const MarArchive& archive, const Mar
                                       "rejects such entries)"));
     } else {
       written = decompress(stored, detect_compression(stored), request.limits,
-                           [&](ByteView piece) { return write_all(out.get(), piece); });
+                           [&](ByteView piece) { return write_all(out.get(), as_chars(piece), entry.name); });
     }
   } else {
-    Status s = write_all(out.get(), stored);
+    Status s = write_all(out.get(), as_chars(stored), entry.name);
     if (s) {
       written = stored.size();
     } else {
@@ -137,7 +102,7 @@ Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractR
   std::error_code ec;
   std::filesystem::create_directories(request.directory, ec);
   if (ec) return fail(io_error(fmt::format("creating {}: {}", request.directory.string(), ec.message())));
-  Fd root(::open(request.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  FileDescriptor root(::open(request.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) return fail(errno_status(fmt::format("opening {}", request.directory.string())));
 
   // Largest entries first, so one big file does not start last and finish alone.
@@ -163,21 +128,21 @@ Result<std::string> create_archive(const CreateRequest& request) {
   std::vector<MappedFile> inputs(n);
   std::vector<std::uint32_t> modes(n);
   std::vector<std::string> compressed(n);
-  // Largest files first, so a big binary late in the list does not finish alone.
-  std::vector<std::pair<std::uintmax_t, std::size_t>> order;
+  // One stat per file gives the stored mode and the size; largest files are compressed first,
+  // so a big binary late in the list does not finish alone.
+  std::vector<std::pair<std::uint64_t, std::size_t>> order;
   for (std::size_t i = 0; i < n; ++i) {
-    std::error_code ec;
-    const std::uintmax_t size = std::filesystem::file_size(request.files[i].path, ec);
-    order.emplace_back(ec ? 0 : size, i);
+    const std::filesystem::path& path = request.files[i].path;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return fail(errno_status(path.string()));
+    if (!S_ISREG(st.st_mode)) return fail(invalid_argument(path.string() + ": not a regular file"));
+    modes[i] = (st.st_mode & 0111) != 0 ? 0755 : 0644;
+    order.emplace_back(static_cast<std::uint64_t>(st.st_size), i);
   }
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   Status status = parallel_for(n, request.jobs, [&](std::size_t k) -> Status {
     const std::size_t i = order[k].second;
     const CreateEntrySource& source = request.files[i];
-    struct stat st {};
-    if (::stat(source.path.c_str(), &st) != 0) return errno_status(source.path.string());
-    if (!S_ISREG(st.st_mode)) return invalid_argument(source.path.string() + ": not a regular file");
-    modes[i] = (st.st_mode & 0111) != 0 ? 0755 : 0644;
     auto mapped = MappedFile::open(source.path, request.max_file_size);
     if (!mapped) return mapped.error();
     inputs[i] = std::move(*mapped);
@@ -201,7 +166,7 @@ Result<std::string> create_archive(const CreateRequest& request) {
   for (std::size_t i = 0; i < n; ++i) {
     const ByteView data = request.compression == EntryCompression::kNone
                               ? inputs[i].bytes()
-                              : ByteView(reinterpret_cast<const std::uint8_t*>(compressed[i].data()), compressed[i].size());
+                              : as_bytes(compressed[i]);
     build.entries.push_back({request.files[i].name, data, modes[i]});
   }
   return build_mar(build);

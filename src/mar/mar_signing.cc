@@ -10,7 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "mar/byte_order.h"
+#include "core/byte_order.h"
 
 namespace bh::mar {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mar/byte_order.h"
+#include "core/byte_order.h"
 #include "mar/mar_archive.h"
 #include "mar/mar_files.h"
 #include "test_support.h"

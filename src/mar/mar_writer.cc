@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "mar/byte_order.h"
+#include "core/byte_order.h"
 
 namespace bh::mar {
 namespace {
@@ -175,7 +175,8 @@ Result<std::string> rebuild_with_signatures(const MarArchive& archive, const std
   return rebuild_after_header(archive, start_archive(signatures, sections));
 }
 
-Result<std::string> with_product_information(const MarArchive& archive, const ProductInformation& info) {
+Result<ProductInformationRewrite> rewrite_product_information(const MarArchive& archive,
+                                                              const ProductInformation& info) {
   BH_RETURN_IF_ERROR(validate_product_information(info));
   if (!archive.has_signature_block()) {
     return fail(invalid_argument("an old-format MAR has no product information block; re-create it with -c"));
@@ -185,18 +186,17 @@ Result<std::string> with_product_information(const MarArchive& archive, const Pr
         "the MAR is signed: a new product information block would break its signatures (strip them with -r first)"));
   }
   const MarAdditionalSection* old_block = archive.product_information_block();
-  const std::string unpadded = product_information_block(info, false);
-  if (old_block != nullptr && unpadded.size() <= old_block->size) {
-    // In place: same block size, the payload zero-padded to it.
-    std::string out(as_chars(archive.bytes()));
-    std::string block = unpadded;
+  std::string block = product_information_block(info, false);
+  if (old_block != nullptr && block.size() <= old_block->size) {
+    // In place: the old block's size, the payload zero-padded to it.
     block.resize(old_block->size, '\0');
     store_u32_be(reinterpret_cast<std::uint8_t*>(block.data()), old_block->size);
-    out.replace(old_block->offset, block.size(), block);
-    return out;
+    return ProductInformationRewrite{false, old_block->offset, std::move(block)};
   }
-  std::vector<MarSignatureSlot> none;
-  return rebuild_after_header(archive, start_archive(none, sections_with(archive, product_information_block(info, true))));
+  const std::vector<MarSignatureSlot> none;
+  BH_ASSIGN_OR_RETURN(std::string file, rebuild_after_header(archive, start_archive(none, sections_with(
+                                                                          archive, product_information_block(info, true)))));
+  return ProductInformationRewrite{true, 0, std::move(file)};
 }
 
 }  // namespace bh::mar

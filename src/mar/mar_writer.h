@@ -46,10 +46,16 @@ Result<std::string> build_mar(const MarBuildRequest& request);
 // Everything after the signature block is copied; index offsets move by the size difference.
 Result<std::string> rebuild_with_signatures(const MarArchive& archive, const std::vector<MarSignatureSlot>& signatures);
 
-// The bytes of `archive` with its product information replaced. When the new block fits in
-// the old one the result has the same size and only that block differs (in-place rewrite);
-// otherwise the header blocks are rebuilt with a padded block. Refuses signed archives (the
-// signatures would no longer verify) and the old format.
-Result<std::string> with_product_information(const MarArchive& archive, const ProductInformation& info);
+// What replacing the product information of `archive` writes. When the new block fits in the
+// old one, only that block changes: `bytes` is the new block, to be written at `offset` over the
+// existing file (Mozilla's `mar -i` rewrites in place). Otherwise the header blocks are rebuilt
+// with a padded block and `bytes` is the whole new file (`whole_file`). Refuses signed archives
+// (the signatures would no longer verify) and the old format.
+struct ProductInformationRewrite {
+  bool whole_file = false;
+  std::uint32_t offset = 0;
+  std::string bytes;
+};
+Result<ProductInformationRewrite> rewrite_product_information(const MarArchive& archive, const ProductInformation& info);
 
 }  // namespace bh::mar

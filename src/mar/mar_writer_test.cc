@@ -1,5 +1,7 @@
 #include "mar/mar_writer.h"
 
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "mar/mar_test_support.h"
@@ -111,8 +113,12 @@ TEST(MarWriter, RebuildWithSignaturesMovesOffsetsAndKeepsData) {
 TEST(MarWriter, ProductInformationIsRewrittenInPlaceWhenItFits) {
   auto original = MarArchive::open_file(fixture("build-mar-tests/test-xz.mar"));
   ASSERT_TRUE(original);
-  auto refreshed = with_product_information(*original, {"firefox-mozilla-release", "153.7.0esr"});
-  ASSERT_TRUE(refreshed) << refreshed.error().to_string();
+  auto rewrite = rewrite_product_information(*original, {"firefox-mozilla-release", "153.7.0esr"});
+  ASSERT_TRUE(rewrite) << rewrite.error().to_string();
+  ASSERT_FALSE(rewrite->whole_file);
+  // What `mar -i` does to the file: the block written over it in place.
+  auto refreshed = std::make_optional(std::string(as_chars(original->bytes())));
+  refreshed->replace(rewrite->offset, rewrite->bytes.size(), rewrite->bytes);
   ASSERT_EQ(refreshed->size(), original->file_size());
   const MarAdditionalSection& block = *original->product_information_block();
   const std::string_view before = as_chars(original->bytes());
@@ -129,9 +135,10 @@ TEST(MarWriter, ProductInformationGrowsAnUnpaddedBlockByRebuilding) {
   auto original = MarArchive::open_file(fixture("synthetic-partial/synthfox-1.0.complete.mar"));
   ASSERT_TRUE(original);
   ASSERT_LT(original->product_information_block()->size, 104u);  // build-mar: unpadded
-  auto refreshed = with_product_information(*original, {"a-much-longer-channel-name-than-before", "1.0.1"});
+  auto refreshed = rewrite_product_information(*original, {"a-much-longer-channel-name-than-before", "1.0.1"});
   ASSERT_TRUE(refreshed) << refreshed.error().to_string();
-  MarArchive r = open_or_die(*refreshed);
+  ASSERT_TRUE(refreshed->whole_file);
+  MarArchive r = open_or_die(refreshed->bytes);
   EXPECT_EQ(r.product_information_block()->size, 104u);
   EXPECT_EQ(r.product_information()->channel, "a-much-longer-channel-name-than-before");
   for (std::size_t i = 0; i < r.entries().size(); ++i) {
@@ -142,7 +149,7 @@ TEST(MarWriter, ProductInformationGrowsAnUnpaddedBlockByRebuilding) {
 TEST(MarWriter, ProductInformationRefusesSignedArchives) {
   auto signed_mar = MarArchive::open_file(fixture("build-mar-tests/test-bz2.mar"));
   ASSERT_TRUE(signed_mar);
-  auto r = with_product_information(*signed_mar, {"c", "1"});
+  auto r = rewrite_product_information(*signed_mar, {"c", "1"});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("signed"), std::string::npos);
 }

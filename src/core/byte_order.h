@@ -1,5 +1,5 @@
-// Big-endian integer reads and writes for the MAR and MBDIFF10 formats.
-// Reads REQUIRE the caller to have checked that the bytes exist.
+// Big-endian integer reads and writes (MAR, MBDIFF10), and views of strings as bytes.
+// Reads REQUIRE the caller to have checked that the bytes exist. Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "core/mapped_file.h"
 
-namespace bh::mar {
+namespace bh {
 
 inline std::uint32_t load_u32_be(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
@@ -35,4 +35,4 @@ inline ByteView as_bytes(std::string_view s) {
 }
 inline std::string_view as_chars(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
-}  // namespace bh::mar
+}  // namespace bh
