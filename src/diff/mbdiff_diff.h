@@ -1,22 +1,25 @@
 // Making binary patches: MBDIFF10 (what Mozilla's updater applies) or BSDIFF40 (what Debian's
 // bspatch applies, for checking our matching independently).
 //
-// The matcher is bsdiff's (a suffix array of the old file, approximate matches extended forward
-// and backward, overlaps split at the best point) with three changes that make it fast without
-// changing the format:
-//   - the suffix array comes from libdivsufsort with 32-bit indexes (4n bytes, a few seconds
-//     for 180 MB) instead of qsufsort's 8n-byte doubling;
-//   - each search starts from the range of suffixes that share the first two bytes (a 256 KiB
-//     table) and skips the prefix already known to match at both ends of the range;
-//   - a position whose next 8 bytes occur nowhere in the old file (a bit set of hashed 8-byte
-//     windows says so) is not searched at all: bsdiff would search there byte after byte and find
-//     nothing long enough to use;
-// and the new file is scanned in fixed 4 MiB chunks on all cores, so the output depends only on
-// the inputs, never on the number of threads.
+// The matcher is bsdiff's (approximate matches extended forward and backward, overlaps split at
+// the best point, Mozilla's 2018 scoring) over an index built differently:
+//   - a sparse suffix array: the old file's suffixes at every 4th position (files of 1 MiB and
+//     more), sorted by libdivsufsort in 8 slices on all cores and merged. A match starting at any
+//     old position is found within 3 bytes, where it reaches a sampled position; the backward
+//     extension takes back those bytes. It costs n bytes instead of 4n;
+//   - a Bloom filter of the sampled 16-byte windows: a position whose next 16 bytes (24 or 32
+//     when only a longer match would matter) occur at no sampled position is not searched; bsdiff
+//     searches there byte after byte and finds nothing worth a cover;
+//   - each search starts from the entries that share the first two bytes (a 256 KiB table);
+//   - where the current alignment keeps matching for 8 bytes, it is taken without a search;
+// and the new file is scanned in fixed 4 MiB chunks on all cores. Slices, steps and chunks
+// depend only on the sizes, so the patch never depends on the number of threads.
 //
-// Memory: old n + new m (read-only, usually mapped) + suffix array 4n + bit set ≤ n/8; the
-// suffix array is freed before the patch (about m) is written.
-// Inputs of 2 GiB and more are refused (32-bit indexes, and the format's limit).
+// Memory beyond the inputs (old n, new m, read-only, usually mapped): while sorting, the slices
+// being sorted (4n/8 each, as many at once as threads) and the sorted lists (n); then the sparse
+// array (n), the filter (n/4 to n/2) and the covers; the index is freed before the patch (about
+// m) is written. estimate_diff_memory gives the peak. Inputs of 2 GiB and more are refused
+// (32-bit indexes, and the format's limit).
 //
 // Thread safety: make_patch may run concurrently with itself; it starts its own threads.
 #pragma once
@@ -35,10 +38,12 @@ struct DiffOptions {
   unsigned threads = 0;             // 0: one per core
   std::uint64_t max_memory = 0;     // 0: no limit; otherwise kTooLarge when the estimate exceeds it
   PatchFormat format = PatchFormat::kMbdiff10;
+  unsigned sample_step = 0;         // 0: by size (4 from 1 MiB of old file, else 1); or 1, 2, 4, 8
 };
 
-// The bytes the diff needs beyond the two inputs (suffix array, bit set, working buffers).
-std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_size);
+// The most memory the diff needs beyond the two inputs (index, filter, covers, the patch), for
+// these options; make_patch refuses with kTooLarge when it exceeds options.max_memory.
+std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_size, const DiffOptions& options);
 
 Result<std::string> make_patch(ByteView old_data, ByteView new_data, const DiffOptions& options = {});
 

@@ -1,5 +1,6 @@
 #include "diff/mbdiff_diff.h"
 
+#include <array>
 #include <cstring>
 #include <random>
 
@@ -68,8 +69,9 @@ std::string mutate(std::mt19937_64& rng, const std::string& old, int kind) {
   return s;
 }
 
-void expect_round_trip(const std::string& old_file, const std::string& new_file, const std::string& what) {
-  auto patch = make_patch(view(old_file), view(new_file));
+void expect_round_trip(const std::string& old_file, const std::string& new_file, const std::string& what,
+                       const DiffOptions& options = {}) {
+  auto patch = make_patch(view(old_file), view(new_file), options);
   ASSERT_TRUE(patch) << what << ": " << patch.error().to_string();
   auto result = apply_mbdiff(view(old_file), view(*patch));
   ASSERT_TRUE(result) << what << ": " << result.error().to_string();
@@ -95,7 +97,13 @@ TEST(MbdiffDiff, SeededRandomPairsRoundTrip) {
     const std::string old_file = random_bytes(rng, size, seed % 3 == 0);
     const int kind = static_cast<int>(seed % 9);
     const std::string new_file = mutate(rng, old_file, kind);
-    expect_round_trip(old_file, new_file, "seed " + std::to_string(seed) + " kind " + std::to_string(kind));
+    // Small files get the full suffix array by default; every sparse step is exercised too.
+    DiffOptions options;
+    options.sample_step = std::array<unsigned, 5>{0, 1, 2, 4, 8}[(seed / 9) % 5];
+    expect_round_trip(old_file, new_file,
+                      "seed " + std::to_string(seed) + " kind " + std::to_string(kind) + " step " +
+                          std::to_string(options.sample_step),
+                      options);
     if (::testing::Test::HasFatalFailure()) return;
   }
 }
@@ -125,10 +133,14 @@ TEST(MbdiffDiff, ManyChunksAndThreadsGiveTheSameBytes) {
   one.threads = 1;
   DiffOptions two;
   two.threads = 2;
+  DiffOptions three;  // an uneven cut of the suffix-array merge
+  three.threads = 3;
   auto a = make_patch(view(old_file), view(new_file), one);
   auto b = make_patch(view(old_file), view(new_file), two);
-  ASSERT_TRUE(a && b);
+  auto c = make_patch(view(old_file), view(new_file), three);
+  ASSERT_TRUE(a && b && c);
   EXPECT_EQ(*a, *b);
+  EXPECT_EQ(*a, *c);
   auto result = apply_mbdiff(view(old_file), view(*a));
   ASSERT_TRUE(result);
   EXPECT_EQ(*result, new_file);
@@ -137,6 +149,75 @@ TEST(MbdiffDiff, ManyChunksAndThreadsGiveTheSameBytes) {
   auto header = read_mbdiff_header(view(*a));
   ASSERT_TRUE(header);
   EXPECT_LT(header->extra_length, new_file.size() / 20) << "a lightly edited file must mostly match";
+}
+
+// The old file is sorted in slices that are merged: blocks that straddle slice boundaries, moved
+// to odd offsets, must still be found (a missed block would land in the extra block).
+TEST(MbdiffDiff, BlocksAcrossSliceBoundariesAreFound) {
+  std::mt19937_64 rng(7);
+  const std::size_t n = 10 << 20;
+  const std::string old_file = random_bytes(rng, n, false);
+  std::string new_file;
+  for (std::size_t slice = 7; slice >= 1; --slice) {  // in reverse order, each at a new alignment
+    const std::size_t boundary = n * slice / 8;
+    new_file += old_file.substr(boundary - 40001 - slice, 80003);
+    new_file += random_bytes(rng, 13, false);
+  }
+  DiffOptions options;
+  auto patch = make_patch(view(old_file), view(new_file), options);
+  ASSERT_TRUE(patch);
+  auto header = read_mbdiff_header(view(*patch));
+  ASSERT_TRUE(header);
+  EXPECT_LT(header->extra_length, 7 * 13 + 7 * 64) << "every moved block must be matched";
+  auto result = apply_mbdiff(view(old_file), view(*patch));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, new_file);
+}
+
+// Long runs make suffixes that share more than the merge compares; they must still sort and match.
+TEST(MbdiffDiff, LongRunsAcrossSlices) {
+  std::mt19937_64 rng(8);
+  std::string old_file(9 << 20, '\0');
+  for (std::size_t p = 0; p < old_file.size(); p += 1 << 20) old_file.replace(p, 100, random_bytes(rng, 100, false));
+  std::string new_file = old_file;
+  new_file.insert(5 << 20, "inserted in the middle of a run");
+  new_file[(1 << 20) + 50] ^= 1;
+  auto patch = make_patch(view(old_file), view(new_file));
+  ASSERT_TRUE(patch);
+  auto header = read_mbdiff_header(view(*patch));
+  ASSERT_TRUE(header);
+  EXPECT_LT(header->extra_length, 4096u);
+  auto result = apply_mbdiff(view(old_file), view(*patch));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(*result, new_file);
+}
+
+// Every sampling step finds code that moved to another alignment (insertions, then the halves
+// swapped) through scattered changes.
+TEST(MbdiffDiff, EverySampleStepFindsMovedCode) {
+  std::mt19937_64 rng(9);
+  const std::string old_file = random_bytes(rng, 2 << 20, true);
+  const std::string new_file = mutate(rng, mutate(rng, mutate(rng, old_file, 1), 3), 5);
+  for (const unsigned step : {1u, 2u, 4u, 8u}) {
+    DiffOptions options;
+    options.sample_step = step;
+    auto patch = make_patch(view(old_file), view(new_file), options);
+    ASSERT_TRUE(patch) << step;
+    auto header = read_mbdiff_header(view(*patch));
+    ASSERT_TRUE(header);
+    EXPECT_LT(header->extra_length, new_file.size() / 100) << "step " << step;
+    auto result = apply_mbdiff(view(old_file), view(*patch));
+    ASSERT_TRUE(result);
+    EXPECT_EQ(*result, new_file) << step;
+  }
+}
+
+TEST(MbdiffDiff, UnsupportedSampleStepIsAClearError) {
+  DiffOptions options;
+  options.sample_step = 3;
+  auto r = make_patch(view(std::string("old")), view(std::string("new")), options);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
 }
 
 TEST(MbdiffDiff, MemoryLimitIsAClearError) {
