@@ -61,6 +61,32 @@ def test_round_trips_and_bspatch_agrees():
                 assert open(r + ".bs", "rb").read() == new, f"bspatch, seed {seed}"
 
 
+def test_large_pair_through_the_sparse_index_and_bspatch_agrees():
+    # 9 MiB: the old file is indexed at every 4th position and sorted in 8 merged slices.
+    have_bspatch = shutil.which("bspatch") is not None
+    rng = random.Random(5)
+    old = rng.randbytes(9 << 20)
+    moved = old[(3 << 20) + 1:(3 << 20) + 300001]  # a block at an odd offset, across no boundary in particular
+    new = bytearray(old[:5 << 20] + b"inserted" + moved + old[5 << 20:])
+    for _ in range(2000):
+        new[rng.randrange(len(new))] = rng.getrandbits(8)
+    new = bytes(new)
+    with TempDir() as d:
+        o, n, p, r = (os.path.join(d, x) for x in ("old", "new", "patch", "result"))
+        write(o, old)
+        write(n, new)
+        run("diff", o, n, p, check=0)
+        run("patch", o, p, r, check=0)
+        assert open(r, "rb").read() == new
+        header = open(p, "rb").read(32)
+        extra_length = int.from_bytes(header[28:32], "big")
+        assert extra_length < 64 * 1024, f"the moved block and the edits must be matched, extra block {extra_length}"
+        if have_bspatch:
+            run("diff", "--format", "bsdiff40", o, n, p + ".bsdiff", check=0)
+            subprocess.run(["bspatch", o, r + ".bs", p + ".bsdiff"], check=True, capture_output=True)
+            assert open(r + ".bs", "rb").read() == new
+
+
 def test_bad_patches_are_refused():
     with TempDir() as d:
         old = os.path.join(VECTORS, "01-text.old")
@@ -87,6 +113,8 @@ def test_bad_patches_are_refused():
 class DiffCli(unittest.TestCase):
     test_mozilla_vectors_apply = staticmethod(test_mozilla_vectors_apply)
     test_round_trips_and_bspatch_agrees = staticmethod(test_round_trips_and_bspatch_agrees)
+    test_large_pair_through_the_sparse_index_and_bspatch_agrees = staticmethod(
+        test_large_pair_through_the_sparse_index_and_bspatch_agrees)
     test_bad_patches_are_refused = staticmethod(test_bad_patches_are_refused)
 
 
