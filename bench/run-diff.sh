@@ -12,29 +12,15 @@
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$repo_root/build/release/src/buildhub"
-cache="$repo_root/bench/out/cache"
 bsdiff_timeout="${BSDIFF_TIMEOUT:-1800}"
 pairs=("$@")
 [ "${#pairs[@]}" -gt 0 ] || pairs=(libreoffice libxul omni)
 work="$(mktemp -d "${TMPDIR:-/tmp}/bh-diff-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$cache"
 out="$repo_root/bench/out/diff.md"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-fetch() {  # package=version -> path of the cached .deb
-  local name="${1%%=*}" version="${1#*=}"
-  local deb
-  deb="$(ls "$cache/${name}_${version//:/%3a}_"*.deb 2>/dev/null | head -1 || true)"
-  if [ -z "$deb" ]; then
-    ( cd "$cache" && apt-get download "$1" >/dev/null 2>&1 ) || { as_root apt-get update -qq; ( cd "$cache" && apt-get download "$1" ); }
-    deb="$(ls "$cache/${name}_${version//:/%3a}_"*.deb | head -1)"
-  fi
-  echo "$deb"
-}
-unpack() {  # deb dir
-  [ -d "$2" ] || { mkdir -p "$2"; dpkg-deb -x "$1" "$2"; }
-}
+# shellcheck source=bench/debian-packages.sh
+source "$repo_root/bench/debian-packages.sh"
 
 # Runs a command under /usr/bin/time; prints "seconds rss_kib" or "timeout".
 measure() {
@@ -54,12 +40,12 @@ measure() {
 for pair in "${pairs[@]}"; do
   case "$pair" in
     libreoffice)
-      unpack "$(fetch libreoffice-core=4:7.4.7-1+deb12u13)" "$work/lo13"
-      unpack "$(fetch libreoffice-core=4:7.4.7-1+deb12u14)" "$work/lo14"
+      unpack_deb "$(fetch_deb libreoffice-core=4:7.4.7-1+deb12u13)" "$work/lo13"
+      unpack_deb "$(fetch_deb libreoffice-core=4:7.4.7-1+deb12u14)" "$work/lo14"
       old="$(find "$work/lo13" -name libmergedlo.so | head -1)"; new="$(find "$work/lo14" -name libmergedlo.so | head -1)" ;;
     libxul|omni)
-      unpack "$(fetch firefox-esr=140.12.0esr-1~deb12u1)" "$work/ff140"
-      unpack "$(fetch firefox-esr=153.7.0esr-1~deb12u1)" "$work/ff153"
+      unpack_deb "$(fetch_deb firefox-esr=140.12.0esr-1~deb12u1)" "$work/ff140"
+      unpack_deb "$(fetch_deb firefox-esr=153.7.0esr-1~deb12u1)" "$work/ff153"
       file=libxul.so; [ "$pair" = omni ] && file=browser/omni.ja
       old="$work/ff140/usr/lib/firefox-esr/$file"; new="$work/ff153/usr/lib/firefox-esr/$file" ;;
     *) echo "unknown pair $pair" >&2; exit 2 ;;

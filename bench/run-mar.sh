@@ -15,20 +15,15 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-5}"
 bin="$repo_root/build/release/src/buildhub"
-cache="$repo_root/bench/out/cache"
 package="firefox-esr=153.7.0esr-1~deb12u1"
 work="$(mktemp -d "${TMPDIR:-/tmp}/bh-mar-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$cache" "$repo_root/bench/out"
+mkdir -p "$repo_root/bench/out"
 out="$repo_root/bench/out/mar.md"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-deb="$(ls "$cache"/firefox-esr_153.7.0esr-1~deb12u1_*.deb 2>/dev/null | head -1 || true)"
-if [ -z "$deb" ]; then
-  ( cd "$cache" && apt-get download "$package" ) || { as_root apt-get update -qq; ( cd "$cache" && apt-get download "$package" ); }
-  deb="$(ls "$cache"/firefox-esr_153.7.0esr-1~deb12u1_*.deb | head -1)"
-fi
-dpkg-deb -x "$deb" "$work/pkg"
+# shellcheck source=bench/debian-packages.sh
+source "$repo_root/bench/debian-packages.sh"
+unpack_deb "$(fetch_deb "$package")" "$work/pkg"
 tree="$work/pkg/usr/lib/firefox-esr"
 find "$tree" -type l -delete                 # symlinks into /usr/share are not part of an update
 ( cd "$tree" && find . -type f | sed 's|^\./||' | LC_ALL=C sort -r ) > "$work/files.txt"   # make_full_update.sh order

@@ -20,9 +20,11 @@ namespace bh {
 
 inline unsigned default_job_count() { return std::max(1u, std::thread::hardware_concurrency()); }
 
+// The number of threads a `jobs` option means: itself, or one per core for 0.
+inline unsigned resolve_job_count(unsigned jobs) { return jobs == 0 ? default_job_count() : jobs; }
+
 inline Status parallel_for(std::size_t count, unsigned jobs, const std::function<Status(std::size_t)>& task) {
-  if (jobs == 0) jobs = default_job_count();
-  const std::size_t threads = std::min<std::size_t>(jobs, count);
+  const std::size_t threads = std::min<std::size_t>(resolve_job_count(jobs), count);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;

@@ -1,0 +1,25 @@
+# Sourced by the benchmarks that work on real Debian packages (run-mar.sh, run-diff.sh).
+# Downloaded .debs are kept in bench/out/cache, so a second run needs no network.
+
+bench_deb_cache="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/out/cache"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# fetch_deb package=version -> prints the path of the cached .deb, downloading it first if needed
+# (with an apt-get update when the package lists are stale).
+fetch_deb() {
+  local name="${1%%=*}" version="${1#*=}" deb
+  mkdir -p "$bench_deb_cache"
+  deb="$(ls "$bench_deb_cache/${name}_${version//:/%3a}_"*.deb 2>/dev/null | head -1 || true)"
+  if [ -z "$deb" ]; then
+    ( cd "$bench_deb_cache" && apt-get download "$1" >/dev/null 2>&1 ) ||
+      { as_root apt-get update -qq; ( cd "$bench_deb_cache" && apt-get download "$1" >/dev/null ); }
+    deb="$(ls "$bench_deb_cache/${name}_${version//:/%3a}_"*.deb | head -1)"
+  fi
+  echo "$deb"
+}
+
+# unpack_deb DEB DIR: the package's files under DIR (once).
+unpack_deb() {
+  [ -d "$2" ] || { mkdir -p "$2"; dpkg-deb -x "$1" "$2"; }
+}
