@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "mar/compression.h"
+#include "compress/compression.h"
 #include "mar/mar_archive.h"
 #include "mar/mar_signing.h"
 #include "mar/mar_writer.h"
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto archive = bh::mar::MarArchive::from_bytes(bytes, bh::mar::MarOpenOptions{1 << 20});
   if (!archive) return 0;
-  bh::mar::DecompressLimits limits;
+  bh::compress::DecompressLimits limits;
   limits.max_output_bytes = 1 << 20;
   limits.xz_memory_limit = 32 << 20;
   for (const bh::mar::MarEntry& e : archive->entries()) {
@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bh::ByteView stored = archive->entry_bytes(e);
     check(stored.data() >= archive->bytes().data() &&
           stored.data() + stored.size() <= archive->bytes().data() + archive->index_offset());
-    (void)bh::mar::decompress(stored, bh::mar::detect_compression(stored), limits,
+    (void)bh::compress::decompress(stored, bh::compress::detect_compression(stored), limits,
                               [](bh::ByteView) { return bh::Status{}; });
   }
   if (!archive->has_signature_block()) return 0;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/byte_view.h"
 #include "core/byte_order.h"
 #include "diff/crc32_bzip2.h"
 #include "diff/mbdiff_patch.h"

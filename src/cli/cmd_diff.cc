@@ -32,11 +32,12 @@ int run_diff(const DiffFlags& flags) {
   if (!old_file) return report_failure(old_file.error());
   auto new_file = MappedFile::open(flags.new_path, kMaxInput);
   if (!new_file) return report_failure(new_file.error());
-  diff::DiffOptions options;
-  options.threads = flags.threads;
-  options.max_memory = flags.max_memory;
-  options.format = flags.format == "bsdiff40" ? diff::PatchFormat::kBsdiff40 : diff::PatchFormat::kMbdiff10;
-  auto patch = diff::make_patch(old_file->bytes(), new_file->bytes(), options);
+  diff::DiffRequest request{old_file->bytes(), new_file->bytes(), {}, {}};
+  request.params.format = flags.format == "bsdiff40" ? diff::PatchFormat::kBsdiff40 : diff::PatchFormat::kMbdiff10;
+  request.resources.max_memory = flags.max_memory;
+  // --threads is the process's CPU budget; --max-memory its memory budget.
+  Executor executor({.cpu_budget = flags.threads, .memory_budget = flags.max_memory});
+  auto patch = diff::make_patch(request, executor);
   if (!patch) return report_failure(patch.error());
   if (Status s = write_file_atomically(flags.patch_path, *patch); !s) return report_failure(s);
   return 0;

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/mar_args.h"
 #include "core/byte_order.h"
+#include "core/byte_view.h"
 #include "core/file_descriptor.h"
 #include "core/file_io.h"
 #include "core/version.h"
@@ -81,7 +82,7 @@ void print_listing_json(const mar::MarArchive& archive) {
                               {"size", e.size},
                               {"offset", e.offset},
                               {"mode", fmt::format("0{:o}", e.flags)},
-                              {"compression", mar::compression_name(mar::detect_compression(archive.entry_bytes(e)))}});
+                              {"compression", compress::compression_name(compress::detect_compression(archive.entry_bytes(e)))}});
   }
   std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
@@ -124,12 +125,12 @@ Status create(const MarArgs& args) {
   request.compression = args.compression;
   request.xz = args.xz;
   request.pad_product_information = args.pad_product_information;
-  request.jobs = args.jobs;
   request.max_file_size = args.max_mar_size;
   for (std::size_t i = 1; i < args.operands.size(); ++i) {
     request.files.push_back({args.operands[i], resolve_path(args, args.operands[i])});
   }
-  BH_ASSIGN_OR_RETURN(std::string bytes, mar::create_archive(request));
+  Executor executor({.cpu_budget = args.jobs});  // --jobs: the process's CPU budget
+  BH_ASSIGN_OR_RETURN(std::string bytes, mar::create_archive(request, executor));
   return write_output(args, args.operands[0], bytes);
 }
 
@@ -140,8 +141,8 @@ Status extract(const MarArgs& args) {
   request.directory = args.working_dir.empty() ? std::filesystem::path(".") : args.working_dir;
   request.decompress = args.decompress;
   request.limits.max_output_bytes = args.max_entry_size;
-  request.jobs = args.jobs;
-  auto summary = mar::extract_archive(archive, request);
+  Executor executor({.cpu_budget = args.jobs});
+  auto summary = mar::extract_archive(archive, request, executor);
   if (!summary) return summary.error();
   return {};
 }

@@ -94,11 +94,11 @@ Status parse_long_option(const std::vector<std::string_view>& args, std::size_t&
   if (name == "--compress") {
     BH_ASSIGN_OR_RETURN(std::string_view v, opt.value());
     if (v == "xz") {
-      out.compression = mar::EntryCompression::kXz;
+      out.compression = compress::Compression::kXz;
     } else if (v == "bzip2" || v == "bz2") {
-      out.compression = mar::EntryCompression::kBzip2;
+      out.compression = compress::Compression::kBzip2;
     } else if (v == "none") {
-      out.compression = mar::EntryCompression::kNone;
+      out.compression = compress::Compression::kNone;
     } else {
       return invalid_argument(fmt::format("--compress is xz, bzip2 or none, not '{}'", v));
     }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "mar/compression.h"
+#include "compress/compression.h"
 #include "mar/mar_files.h"
 #include "mar/mar_format.h"
 
@@ -37,8 +37,8 @@ struct MarArgs {
   bool json = false;                      // -t / -T: JSON listing
   std::vector<std::string> private_keys;  // -s: --key, once per signature
   mar::SignatureAlgorithm signature_algorithm = mar::SignatureAlgorithm::kRsaPkcs1Sha384;
-  mar::EntryCompression compression = mar::EntryCompression::kNone;  // -c: --compress
-  mar::XzSettings xz;                     // --x86, --xz-preset
+  compress::Compression compression = compress::Compression::kNone;  // -c: --compress
+  compress::XzSettings xz;                     // --x86, --xz-preset
   bool pad_product_information = true;    // --unpadded-product-info: build-mar's layout
   unsigned jobs = 0;
   std::uint64_t max_entry_size = std::uint64_t{2} << 30;

@@ -40,7 +40,7 @@ TEST(MarArgs, LongOptionsAnywhere) {
   EXPECT_EQ(a->operands, (std::vector<std::string>{"a.mar"}));
   auto c = parse({"--compress", "xz", "--x86", "--xz-preset", "7e", "-H", "c", "-V", "1", "-c", "o.mar", "--", "--odd-name"});
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->compression, mar::EntryCompression::kXz);
+  EXPECT_EQ(c->compression, compress::Compression::kXz);
   EXPECT_TRUE(c->xz.x86_bcj);
   EXPECT_EQ(c->xz.preset, 7u);
   EXPECT_TRUE(c->xz.extreme);

@@ -1,11 +1,10 @@
-// Big-endian integer reads and writes (MAR, MBDIFF10), and views of strings as bytes.
-// Reads REQUIRE the caller to have checked that the bytes exist. Pure functions.
+// Big-endian integer loads and stores (MAR, MBDIFF10).
+// Loads REQUIRE the caller to have checked that the bytes exist: parsers of untrusted input use
+// core/byte_reader.h, which checks and reads in one call. Pure functions.
 #pragma once
 
 #include <cstdint>
 #include <string>
-
-#include "core/mapped_file.h"
 
 namespace bh {
 
@@ -30,9 +29,5 @@ inline void append_u64_be(std::string& out, std::uint64_t v) {
   append_u32_be(out, static_cast<std::uint32_t>(v >> 32));
   append_u32_be(out, static_cast<std::uint32_t>(v));
 }
-inline ByteView as_bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-inline std::string_view as_chars(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 }  // namespace bh

@@ -5,22 +5,48 @@
 namespace bh {
 namespace {
 
-TEST(Clock, CivilDaysRoundTrip) {
-  EXPECT_EQ(days_from_civil(1970, 1, 1), 0);
-  EXPECT_EQ(days_from_civil(2000, 3, 1), 11017);
-  EXPECT_EQ(days_from_civil(1969, 12, 31), -1);
-  for (std::int64_t d = -800000; d < 800000; d += 997) {
-    int y = 0, m = 0, day = 0;
-    civil_from_days(d, y, m, day);
-    ASSERT_EQ(days_from_civil(y, m, day), d);
-  }
+using namespace std::chrono_literals;
+
+TEST(ManualClock, MovesOnlyWhenTold) {
+  ManualClock clock;
+  const auto wall = clock.wall_millis();
+  const auto t0 = clock.monotonic_now();
+  EXPECT_EQ(clock.monotonic_now(), t0);
+  clock.advance(1500ms);
+  EXPECT_EQ(clock.wall_millis(), wall + 1500);
+  EXPECT_EQ(clock.monotonic_now() - t0, 1500ms);
 }
 
-TEST(Clock, FormatsUtc) {
-  const auto t = std::chrono::system_clock::time_point(std::chrono::microseconds(1571261062032307));
-  EXPECT_EQ(format_utc(t, 0), "2019-10-16T21:24:22Z");
-  EXPECT_EQ(format_utc(t, 3), "2019-10-16T21:24:22.032Z");
-  EXPECT_EQ(format_utc(t, 6), "2019-10-16T21:24:22.032307Z");
+TEST(ManualClock, StepsOnEveryMonotonicReading) {
+  ManualClock clock;
+  clock.set_step(10ms);
+  const auto a = clock.monotonic_now();
+  const auto b = clock.monotonic_now();
+  EXPECT_EQ(b - a, 10ms);
+}
+
+TEST(Deadline, ExpiresOnItsClock) {
+  ManualClock clock;
+  const Deadline d = Deadline::after(clock, 100ms);
+  EXPECT_FALSE(d.expired());
+  EXPECT_EQ(d.remaining(), 100ms);
+  clock.advance(99ms);
+  EXPECT_FALSE(d.expired());
+  clock.advance(1ms);
+  EXPECT_TRUE(d.expired());
+  EXPECT_EQ(d.remaining(), 0ns);
+}
+
+TEST(Deadline, NeverExpires) {
+  const Deadline d = Deadline::never();
+  EXPECT_FALSE(d.is_set());
+  EXPECT_FALSE(d.expired());
+  EXPECT_EQ(d.remaining(), std::chrono::nanoseconds::max());
+}
+
+TEST(SystemClock, WallTimeIsNow) {
+  const auto millis = system_clock().wall_millis();
+  EXPECT_GT(millis, 1'700'000'000'000);  // after 2023
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "core/log.h"
 
-#include "core/clock.h"
+#include "core/calendar.h"
 
 #include <chrono>
 

@@ -10,13 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <span>
 
+#include "core/byte_view.h"
 #include "core/status.h"
 
 namespace bh {
-
-using ByteView = std::span<const std::uint8_t>;
 
 class MappedFile {
  public:

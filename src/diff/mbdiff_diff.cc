@@ -10,12 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "compress/compression.h"
 #include "core/byte_order.h"
+#include "core/byte_view.h"
 #include "core/page_array.h"
-#include "core/parallel.h"
 #include "diff/crc32_bzip2.h"
 #include "diff/mbdiff_patch.h"
-#include "mar/compression.h"
 
 namespace bh::diff {
 namespace {
@@ -100,7 +100,7 @@ class SuffixIndex {
     return layout;
   }
 
-  static Result<SuffixIndex> build(ByteView old_data, Layout layout, unsigned threads) {
+  static Result<SuffixIndex> build(ByteView old_data, Layout layout, Executor& executor, unsigned threads) {
     SuffixIndex index;
     index.old_ = old_data;
     index.step_ = layout.step;
@@ -108,12 +108,12 @@ class SuffixIndex {
     std::vector<PageArray<std::uint32_t>> sorted(layout.parts);
     const std::size_t anchor_tasks = index.anchor_task_count();
     // The slices and the anchor bits are independent: build them side by side.
-    BH_RETURN_IF_ERROR(parallel_for(layout.parts + anchor_tasks, threads, [&](std::size_t task) -> Status {
+    BH_RETURN_IF_ERROR(executor.parallel_for(layout.parts + anchor_tasks, threads, [&](std::size_t task) -> Status {
       if (task < layout.parts) return index.sort_slice(task, layout.parts, sorted[task]);
       index.add_anchors(task - layout.parts);
       return {};
     }));
-    BH_RETURN_IF_ERROR(index.merge(sorted, threads));
+    BH_RETURN_IF_ERROR(index.merge(sorted, executor, threads));
     index.fill_buckets();
     return index;
   }
@@ -170,7 +170,7 @@ class SuffixIndex {
   // Merges the sorted slices; entries that tie come from the lower-numbered slice first. The
   // output is cut into one range per thread at splitters taken from the largest slice, each range
   // merged on its own; the result is the same for any number of threads.
-  Status merge(std::vector<PageArray<std::uint32_t>>& sorted, unsigned threads) {
+  Status merge(std::vector<PageArray<std::uint32_t>>& sorted, Executor& executor, unsigned threads) {
     if (sorted.size() == 1) {
       sa_ = std::move(sorted.front());
       return {};
@@ -182,7 +182,7 @@ class SuffixIndex {
       if (sorted[i].size() > sorted[largest].size()) largest = i;
     }
     BH_ASSIGN_OR_RETURN(sa_, PageArray<std::uint32_t>::allocate(total));
-    const std::size_t ranges = std::min<std::size_t>(resolve_job_count(threads), 16);
+    const std::size_t ranges = std::min<std::size_t>(executor.jobs_for(threads), 16);
     // bounds[r][i]: where range r starts in slice i.
     std::vector<std::vector<std::size_t>> bounds(ranges + 1, std::vector<std::size_t>(sorted.size(), 0));
     for (std::size_t i = 0; i < sorted.size(); ++i) bounds[ranges][i] = sorted[i].size();
@@ -208,7 +208,7 @@ class SuffixIndex {
         }
       }
     }
-    BH_RETURN_IF_ERROR(parallel_for(ranges, threads, [&](std::size_t r) {
+    BH_RETURN_IF_ERROR(executor.parallel_for(ranges, threads, [&](std::size_t r) {
       std::size_t out = 0;
       for (std::size_t i = 0; i < sorted.size(); ++i) out += bounds[r][i];
       merge_range(sorted, bounds[r], bounds[r + 1], sa_.data() + out);
@@ -546,9 +546,9 @@ Result<std::string> bsdiff40(const std::vector<Triple>& triples, const std::vect
     append_offtin(control, t.copy);
     append_offtin(control, t.seek);
   }
-  BH_ASSIGN_OR_RETURN(std::string control_bz, mar::compress_bzip2(as_bytes(control)));
-  BH_ASSIGN_OR_RETURN(std::string diff_bz, mar::compress_bzip2(as_bytes(diff)));
-  BH_ASSIGN_OR_RETURN(std::string extra_bz, mar::compress_bzip2(as_bytes(extra)));
+  BH_ASSIGN_OR_RETURN(std::string control_bz, compress::compress_bzip2(as_bytes(control)));
+  BH_ASSIGN_OR_RETURN(std::string diff_bz, compress::compress_bzip2(as_bytes(diff)));
+  BH_ASSIGN_OR_RETURN(std::string extra_bz, compress::compress_bzip2(as_bytes(extra)));
   std::string out = "BSDIFF40";
   append_offtin(out, static_cast<std::int64_t>(control_bz.size()));
   append_offtin(out, static_cast<std::int64_t>(diff_bz.size()));
@@ -558,11 +558,18 @@ Result<std::string> bsdiff40(const std::vector<Triple>& triples, const std::vect
 
 }  // namespace
 
-std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_size, const DiffOptions& options) {
-  const SuffixIndex::Layout layout = SuffixIndex::layout_for(old_size, options.sample_step);
+std::string output_identity(const DiffParams& params) {
+  const std::string step = params.sample_step == 0 ? std::string("auto") : std::to_string(params.sample_step);
+  return fmt::format("mbdiff-engine-{};format={};step={}", kEngineVersion,
+                     params.format == PatchFormat::kMbdiff10 ? "mbdiff10" : "bsdiff40", step);
+}
+
+std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_size, const DiffParams& params,
+                                   unsigned threads) {
+  const SuffixIndex::Layout layout = SuffixIndex::layout_for(old_size, params.sample_step);
   const std::uint64_t sparse = old_size / layout.step * 4;
   const std::uint64_t anchors = old_size / layout.step * 2;  // at most 16 bits per sampled window
-  const std::uint64_t sorting = std::min<std::uint64_t>(layout.parts, resolve_job_count(options.threads)) * 4 * (old_size / layout.parts + 1024);
+  const std::uint64_t sorting = std::min<std::uint64_t>(layout.parts, std::max(threads, 1u)) * 4 * (old_size / layout.parts + 1024);
   // 12 bytes per cover; each starts with a match of 16 bytes or more, so at most one per 16 new bytes.
   const std::uint64_t covers = new_size / 16 * 12;
   // Sorting (slices being sorted, the sorted lists, the anchor bits), merging (lists and array),
@@ -571,31 +578,39 @@ std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_siz
          (1u << 20);
 }
 
-Result<std::string> make_patch(ByteView old_data, ByteView new_data, const DiffOptions& options) {
+Result<std::string> make_patch(const DiffRequest& request, Executor& executor) {
+  const ByteView old_data = request.old_data;
+  const ByteView new_data = request.new_data;
+  const DiffParams& params = request.params;
+  const unsigned threads = request.resources.threads;
   if (old_data.size() >= kMbdiffMaxFileSize || new_data.size() >= kMbdiffMaxFileSize) {
     return fail(too_large(fmt::format("inputs of 2 GiB and more cannot be diffed (old {} bytes, new {}): the suffix "
                                       "array's indexes and MBDIFF10's lengths are 32-bit",
                                       old_data.size(), new_data.size())));
   }
-  if (options.sample_step != 0 && options.sample_step != 1 && options.sample_step != 2 && options.sample_step != 4 &&
-      options.sample_step != 8) {
-    return fail(invalid_argument(fmt::format("sample step {} must be 1, 2, 4 or 8", options.sample_step)));
+  if (params.sample_step != 0 && params.sample_step != 1 && params.sample_step != 2 && params.sample_step != 4 &&
+      params.sample_step != 8) {
+    return fail(invalid_argument(fmt::format("sample step {} must be 1, 2, 4 or 8", params.sample_step)));
   }
-  const std::uint64_t need = estimate_diff_memory(old_data.size(), new_data.size(), options);
-  if (options.max_memory != 0 && need > options.max_memory) {
+  // The sorting phase holds one slice per thread that actually runs.
+  const unsigned running = std::min(executor.jobs_for(threads), executor.cpu_budget());
+  const std::uint64_t need = estimate_diff_memory(old_data.size(), new_data.size(), params, running);
+  if (request.resources.max_memory != 0 && need > request.resources.max_memory) {
     return fail(too_large(fmt::format("the diff needs about {} MiB beyond its inputs, over the limit of {} MiB",
-                                      need >> 20, options.max_memory >> 20)));
+                                      need >> 20, request.resources.max_memory >> 20)));
   }
+  // Held until the patch is returned: other diffs and builds on this executor wait for room.
+  BH_ASSIGN_OR_RETURN(MemoryReservation memory, executor.memory().reserve(need, "the diff"));
   std::vector<Cover> covers;
   std::uint32_t old_crc = 0;
   {
     // The index is the largest thing alive; it is gone before the patch is assembled.
     BH_ASSIGN_OR_RETURN(const SuffixIndex index,
-                        SuffixIndex::build(old_data, SuffixIndex::layout_for(old_data.size(), options.sample_step),
-                                           options.threads));
+                        SuffixIndex::build(old_data, SuffixIndex::layout_for(old_data.size(), params.sample_step),
+                                           executor, threads));
     const std::size_t chunks = (new_data.size() + kChunkSize - 1) / kChunkSize;
     std::vector<std::vector<Cover>> per_chunk(chunks);
-    BH_RETURN_IF_ERROR(parallel_for(chunks + 1, options.threads, [&](std::size_t c) {
+    BH_RETURN_IF_ERROR(executor.parallel_for(chunks + 1, threads, [&](std::size_t c) {
       if (c == chunks) {
         old_crc = crc32_bzip2(old_data);  // needed by MBDIFF10's header; overlaps the scan
         return Status{};
@@ -610,7 +625,7 @@ Result<std::string> make_patch(ByteView old_data, ByteView new_data, const DiffO
     // nothing matched and the chunk before ended in a match, that stretch is scanned again from
     // the earlier alignment. Decided from the first pass alone, so these run in parallel too.
     std::vector<std::vector<Cover>> prefixes(chunks);
-    BH_RETURN_IF_ERROR(parallel_for(chunks, options.threads, [&](std::size_t c) {
+    BH_RETURN_IF_ERROR(executor.parallel_for(chunks, threads, [&](std::size_t c) {
       if (c == 0 || per_chunk[c - 1].empty()) return Status{};
       const auto begin = static_cast<std::int64_t>(c * kChunkSize);
       const auto chunk_end = static_cast<std::int64_t>(std::min<std::size_t>(new_data.size(), (c + 1) * kChunkSize));
@@ -636,7 +651,7 @@ Result<std::string> make_patch(ByteView old_data, ByteView new_data, const DiffO
   // the dot-release pair unchanged. Their bytes go to the extra block.
   std::erase_if(covers, [](const Cover& c) { return c.length < kMinCoverLength; });
   const std::vector<Triple> triples = triples_from(covers, static_cast<std::uint32_t>(new_data.size()));
-  if (options.format == PatchFormat::kBsdiff40) return bsdiff40(triples, covers, old_data, new_data);
+  if (params.format == PatchFormat::kBsdiff40) return bsdiff40(triples, covers, old_data, new_data);
   return mbdiff10(triples, covers, old_crc, old_data, new_data);
 }
 

@@ -21,30 +21,57 @@
 // m) is written. estimate_diff_memory gives the peak. Inputs of 2 GiB and more are refused
 // (32-bit indexes, and the format's limit).
 //
-// Thread safety: make_patch may run concurrently with itself; it starts its own threads.
+// Ownership: make_patch borrows the inputs for the call and returns the patch by value.
+// Thread safety: make_patch may run concurrently with itself; its parallel work runs on the
+// executor passed in, and it holds a reservation of its estimated memory on that executor's
+// budget for the whole call (waiting for room when other work holds it).
+// Failure: kTooLarge for inputs of 2 GiB or more, or when the estimate exceeds the request's
+// max_memory or the executor's whole memory budget; kInvalidArgument for a bad sample step.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "core/mapped_file.h"
+#include "core/byte_view.h"
+#include "core/executor.h"
 #include "core/status.h"
 
 namespace bh::diff {
 
+// Changes whenever make_patch's bytes for the same inputs and DiffParams can change (matcher,
+// scoring, cover filtering, block layout). Caches of patches key on it: see output_identity.
+inline constexpr std::uint32_t kEngineVersion = 1;
+
 enum class PatchFormat { kMbdiff10, kBsdiff40 };
 
-struct DiffOptions {
-  unsigned threads = 0;             // 0: one per core
-  std::uint64_t max_memory = 0;     // 0: no limit; otherwise kTooLarge when the estimate exceeds it
+// What the patch's bytes depend on, besides the two inputs.
+struct DiffParams {
   PatchFormat format = PatchFormat::kMbdiff10;
-  unsigned sample_step = 0;         // 0: by size (4 from 1 MiB of old file, else 1); or 1, 2, 4, 8
+  unsigned sample_step = 0;  // 0: by size (4 from 1 MiB of old file, else 1); or 1, 2, 4, 8
 };
 
-// The most memory the diff needs beyond the two inputs (index, filter, covers, the patch), for
-// these options; make_patch refuses with kTooLarge when it exceeds options.max_memory.
-std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_size, const DiffOptions& options);
+// What the diff may use. Never changes the bytes.
+struct DiffResources {
+  unsigned threads = 0;          // 0: the executor's CPU budget
+  std::uint64_t max_memory = 0;  // 0: only the executor's memory budget; else kTooLarge above it
+};
 
-Result<std::string> make_patch(ByteView old_data, ByteView new_data, const DiffOptions& options = {});
+struct DiffRequest {
+  ByteView old_data;
+  ByteView new_data;
+  DiffParams params;
+  DiffResources resources;
+};
+
+// The engine version and every output-changing parameter, as one stable string
+// ("mbdiff-engine-1;format=mbdiff10;step=auto"): with the inputs' digests, a complete cache key.
+std::string output_identity(const DiffParams& params);
+
+// The most memory the diff needs beyond the two inputs (index, filter, covers, the patch) when
+// `threads` threads sort at once.
+std::uint64_t estimate_diff_memory(std::uint64_t old_size, std::uint64_t new_size, const DiffParams& params,
+                                   unsigned threads);
+
+Result<std::string> make_patch(const DiffRequest& request, Executor& executor);
 
 }  // namespace bh::diff

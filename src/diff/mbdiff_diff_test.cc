@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/byte_view.h"
 #include "core/byte_order.h"
 #include "diff/mbdiff_patch.h"
 #include "test_support.h"
@@ -69,9 +70,16 @@ std::string mutate(std::mt19937_64& rng, const std::string& old, int kind) {
   return s;
 }
 
+// make_patch on a pool of three workers (so three threads really run where a test asks for them).
+Result<std::string> diff(const std::string& old_file, const std::string& new_file, const DiffParams& params = {},
+                         const DiffResources& resources = {}) {
+  Executor executor({.cpu_budget = 3});
+  return make_patch({view(old_file), view(new_file), params, resources}, executor);
+}
+
 void expect_round_trip(const std::string& old_file, const std::string& new_file, const std::string& what,
-                       const DiffOptions& options = {}) {
-  auto patch = make_patch(view(old_file), view(new_file), options);
+                       const DiffParams& params = {}) {
+  auto patch = diff(old_file, new_file, params);
   ASSERT_TRUE(patch) << what << ": " << patch.error().to_string();
   auto result = apply_mbdiff(view(old_file), view(*patch));
   ASSERT_TRUE(result) << what << ": " << result.error().to_string();
@@ -98,7 +106,7 @@ TEST(MbdiffDiff, SeededRandomPairsRoundTrip) {
     const int kind = static_cast<int>(seed % 9);
     const std::string new_file = mutate(rng, old_file, kind);
     // Small files get the full suffix array by default; every sparse step is exercised too.
-    DiffOptions options;
+    DiffParams options;
     options.sample_step = std::array<unsigned, 5>{0, 1, 2, 4, 8}[(seed / 9) % 5];
     expect_round_trip(old_file, new_file,
                       "seed " + std::to_string(seed) + " kind " + std::to_string(kind) + " step " +
@@ -114,7 +122,7 @@ TEST(MbdiffDiff, MozillaVectorPairsRoundTripAndAreCompact) {
     const std::string old_file = bh::testing::read_text(dir / (name + ".old"));
     const std::string new_file = bh::testing::read_text(dir / (name + ".new"));
     expect_round_trip(old_file, new_file, name);
-    auto ours = make_patch(view(old_file), view(new_file));
+    auto ours = diff(old_file, new_file);
     auto header = read_mbdiff_header(view(*ours));
     ASSERT_TRUE(header);
     // Mostly matched: the extra block (literal bytes) stays small where Mozilla's is small.
@@ -129,15 +137,9 @@ TEST(MbdiffDiff, ManyChunksAndThreadsGiveTheSameBytes) {
   const std::string old_file = random_bytes(rng, 9 << 20, false);  // more than two 4 MiB scan chunks
   // Insertions shift the alignment in every chunk after them; scattered noise breaks exact runs.
   const std::string new_file = mutate(rng, mutate(rng, old_file, 1), 5);
-  DiffOptions one;
-  one.threads = 1;
-  DiffOptions two;
-  two.threads = 2;
-  DiffOptions three;  // an uneven cut of the suffix-array merge
-  three.threads = 3;
-  auto a = make_patch(view(old_file), view(new_file), one);
-  auto b = make_patch(view(old_file), view(new_file), two);
-  auto c = make_patch(view(old_file), view(new_file), three);
+  auto a = diff(old_file, new_file, {}, {.threads = 1});
+  auto b = diff(old_file, new_file, {}, {.threads = 2});
+  auto c = diff(old_file, new_file, {}, {.threads = 3});  // an uneven cut of the suffix-array merge
   ASSERT_TRUE(a && b && c);
   EXPECT_EQ(*a, *b);
   EXPECT_EQ(*a, *c);
@@ -163,8 +165,7 @@ TEST(MbdiffDiff, BlocksAcrossSliceBoundariesAreFound) {
     new_file += old_file.substr(boundary - 40001 - slice, 80003);
     new_file += random_bytes(rng, 13, false);
   }
-  DiffOptions options;
-  auto patch = make_patch(view(old_file), view(new_file), options);
+  auto patch = diff(old_file, new_file);
   ASSERT_TRUE(patch);
   auto header = read_mbdiff_header(view(*patch));
   ASSERT_TRUE(header);
@@ -182,7 +183,7 @@ TEST(MbdiffDiff, LongRunsAcrossSlices) {
   std::string new_file = old_file;
   new_file.insert(5 << 20, "inserted in the middle of a run");
   new_file[(1 << 20) + 50] ^= 1;
-  auto patch = make_patch(view(old_file), view(new_file));
+  auto patch = diff(old_file, new_file);
   ASSERT_TRUE(patch);
   auto header = read_mbdiff_header(view(*patch));
   ASSERT_TRUE(header);
@@ -199,9 +200,7 @@ TEST(MbdiffDiff, EverySampleStepFindsMovedCode) {
   const std::string old_file = random_bytes(rng, 2 << 20, true);
   const std::string new_file = mutate(rng, mutate(rng, mutate(rng, old_file, 1), 3), 5);
   for (const unsigned step : {1u, 2u, 4u, 8u}) {
-    DiffOptions options;
-    options.sample_step = step;
-    auto patch = make_patch(view(old_file), view(new_file), options);
+    auto patch = diff(old_file, new_file, {.sample_step = step});
     ASSERT_TRUE(patch) << step;
     auto header = read_mbdiff_header(view(*patch));
     ASSERT_TRUE(header);
@@ -213,25 +212,49 @@ TEST(MbdiffDiff, EverySampleStepFindsMovedCode) {
 }
 
 TEST(MbdiffDiff, UnsupportedSampleStepIsAClearError) {
-  DiffOptions options;
-  options.sample_step = 3;
-  auto r = make_patch(view(std::string("old")), view(std::string("new")), options);
+  auto r = diff("old", "new", {.sample_step = 3});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
 }
 
 TEST(MbdiffDiff, MemoryLimitIsAClearError) {
-  DiffOptions small;
-  small.max_memory = 1000;
-  auto r = make_patch(view(std::string(100000, 'a')), view(std::string(100000, 'b')), small);
+  auto r = diff(std::string(100000, 'a'), std::string(100000, 'b'), {}, {.max_memory = 1000});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Code::kTooLarge);
 }
 
+TEST(MbdiffDiff, ReservesItsEstimateOnTheExecutorsMemoryBudget) {
+  const std::string old_file(100000, 'a'), new_file(100000, 'b');
+  const std::uint64_t need = estimate_diff_memory(old_file.size(), new_file.size(), {}, 1);
+  {
+    Executor tight({.cpu_budget = 1, .memory_budget = need - 1});
+    auto r = make_patch({view(old_file), view(new_file), {}, {}}, tight);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), Code::kTooLarge);
+    EXPECT_NE(r.error().message().find("the diff needs"), std::string::npos) << r.error().message();
+  }
+  Executor enough({.cpu_budget = 1, .memory_budget = need});
+  auto held = enough.memory().reserve(1, "someone else");
+  ASSERT_TRUE(held);
+  // One byte is held elsewhere: the diff waits for it, so release it from another thread.
+  std::jthread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    held->release();
+  });
+  auto r = make_patch({view(old_file), view(new_file), {}, {}}, enough);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(enough.memory().in_use(), 0u);  // given back when the patch is done
+}
+
+TEST(MbdiffDiff, OutputIdentityNamesTheEngineAndEveryOutputParameter) {
+  EXPECT_EQ(output_identity({}), "mbdiff-engine-" + std::to_string(kEngineVersion) + ";format=mbdiff10;step=auto");
+  EXPECT_NE(output_identity({.format = PatchFormat::kBsdiff40}), output_identity({}));
+  EXPECT_NE(output_identity({.sample_step = 4}), output_identity({}));
+  EXPECT_EQ(output_identity({.sample_step = 4}), output_identity({.sample_step = 4}));
+}
+
 TEST(MbdiffDiff, Bsdiff40HasTheClassicHeader) {
-  DiffOptions options;
-  options.format = PatchFormat::kBsdiff40;
-  auto patch = make_patch(view(std::string("hello old world")), view(std::string("hello new world!")), options);
+  auto patch = diff("hello old world", "hello new world!", {.format = PatchFormat::kBsdiff40});
   ASSERT_TRUE(patch);
   EXPECT_EQ(patch->substr(0, 8), "BSDIFF40");
   EXPECT_EQ(patch->substr(24, 8), std::string("\x10\0\0\0\0\0\0\0", 8));  // new size, little-endian

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "core/byte_order.h"
+#include "core/byte_reader.h"
 #include "diff/crc32_bzip2.h"
 
 namespace bh::diff {
@@ -18,20 +18,19 @@ Result<MbdiffHeader> read_mbdiff_header(ByteView patch) {
   if (patch.size() < kMbdiffHeaderSize) {
     return fail(malformed(fmt::format("{} bytes is shorter than the 32-byte header", patch.size())));
   }
-  if (std::memcmp(patch.data(), "MBDIFF10", 8) != 0) {
-    if (std::memcmp(patch.data(), "BSDIFF40", 8) == 0) {
-      return fail(malformed("this is a BSDIFF40 patch (bsdiff's format), not MBDIFF10"));
-    }
+  const ByteReader in(patch, "malformed MBDIFF10 patch");
+  BH_ASSIGN_OR_RETURN(const ByteView magic, in.read_bytes(0, 8, "magic"));
+  if (as_chars(magic) != "MBDIFF10") {
+    if (as_chars(magic) == "BSDIFF40") return fail(malformed("this is a BSDIFF40 patch (bsdiff's format), not MBDIFF10"));
     return fail(malformed("no MBDIFF10 magic at the start"));
   }
-  const std::uint8_t* p = patch.data();
   MbdiffHeader h;
-  h.source_length = load_u32_be(p + 8);
-  h.source_crc32 = load_u32_be(p + 12);
-  h.result_length = load_u32_be(p + 16);
-  h.control_length = load_u32_be(p + 20);
-  h.diff_length = load_u32_be(p + 24);
-  h.extra_length = load_u32_be(p + 28);
+  BH_ASSIGN_OR_RETURN(h.source_length, in.read_u32_be(8, "source length"));
+  BH_ASSIGN_OR_RETURN(h.source_crc32, in.read_u32_be(12, "source CRC"));
+  BH_ASSIGN_OR_RETURN(h.result_length, in.read_u32_be(16, "result length"));
+  BH_ASSIGN_OR_RETURN(h.control_length, in.read_u32_be(20, "control block length"));
+  BH_ASSIGN_OR_RETURN(h.diff_length, in.read_u32_be(24, "diff block length"));
+  BH_ASSIGN_OR_RETURN(h.extra_length, in.read_u32_be(28, "extra block length"));
   const std::uint64_t described =
       kMbdiffHeaderSize + std::uint64_t{h.control_length} + h.diff_length + h.extra_length;
   if (described != patch.size()) {
@@ -62,9 +61,17 @@ Result<std::string> apply_mbdiff(ByteView source, ByteView patch, const ApplyLim
     return fail(too_large(fmt::format("the result would be {} bytes, over the limit of {}", h.result_length,
                                       limits.max_result_bytes)));
   }
-  const std::uint8_t* control = patch.data() + kMbdiffHeaderSize;
-  const std::uint8_t* diff = control + h.control_length;
-  const std::uint8_t* extra = diff + h.diff_length;
+  // The header's lengths add up to the patch's size (read_mbdiff_header), so these cannot fail.
+  const ByteReader in(patch, "malformed MBDIFF10 patch");
+  BH_ASSIGN_OR_RETURN(const ByteView control_block, in.read_bytes(kMbdiffHeaderSize, h.control_length, "control block"));
+  BH_ASSIGN_OR_RETURN(const ByteView diff_block,
+                      in.read_bytes(kMbdiffHeaderSize + std::uint64_t{h.control_length}, h.diff_length, "diff block"));
+  BH_ASSIGN_OR_RETURN(const ByteView extra_block,
+                      in.read_bytes(kMbdiffHeaderSize + std::uint64_t{h.control_length} + h.diff_length, h.extra_length,
+                                    "extra block"));
+  ByteReader control(control_block, "malformed MBDIFF10 patch");
+  const std::uint8_t* diff = diff_block.data();
+  const std::uint8_t* extra = extra_block.data();
   std::uint64_t diff_at = 0;
   std::uint64_t extra_at = 0;
   std::uint64_t out_at = 0;
@@ -73,10 +80,12 @@ Result<std::string> apply_mbdiff(ByteView source, ByteView patch, const ApplyLim
   auto* result = reinterpret_cast<std::uint8_t*>(out.data());
   const std::size_t triples = h.control_length / 12;
   for (std::size_t t = 0; t < triples; ++t) {
-    const std::uint8_t* c = control + t * 12;
-    const std::uint32_t x = load_u32_be(c);
-    const std::uint32_t y = load_u32_be(c + 4);
-    const auto z = static_cast<std::int32_t>(load_u32_be(c + 8));
+    BH_ASSIGN_OR_RETURN(const std::uint32_t x, control.next_u32_be("triple x"));
+    BH_ASSIGN_OR_RETURN(const std::uint32_t y, control.next_u32_be("triple y"));
+    BH_ASSIGN_OR_RETURN(const std::uint32_t z_bits, control.next_u32_be("triple z"));
+    const auto z = static_cast<std::int32_t>(z_bits);
+    // The checks below keep every raw access of this triple inside its block (checked reads of
+    // single bytes would cost more than the patch).
     if (x > h.result_length - out_at) return fail(malformed(fmt::format("triple {} writes past the end of the result", t)));
     if (x > h.diff_length - diff_at) return fail(malformed(fmt::format("triple {} reads past the diff block", t)));
     if (source_at + std::int64_t{x} > std::int64_t{h.source_length}) {

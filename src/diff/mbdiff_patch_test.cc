@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/byte_view.h"
 #include "core/byte_order.h"
 #include "diff/crc32_bzip2.h"
 #include "test_support.h"

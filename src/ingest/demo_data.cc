@@ -1,6 +1,6 @@
 #include "ingest/demo_data.h"
 
-#include "core/clock.h"
+#include "core/calendar.h"
 
 #include <array>
 #include <string_view>

@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "core/byte_order.h"
+#include "core/byte_reader.h"
+#include "core/byte_view.h"
 
 namespace bh::mar {
 namespace {
@@ -82,48 +83,16 @@ Result<MarArchive> MarArchive::parse(std::shared_ptr<const void> owner, ByteView
   a.owner_ = std::move(owner);
   a.view_ = view;
   const std::uint64_t size = view.size();
-  const std::uint8_t* base = view.data();
   if (size > options.max_file_size) {
     return fail(too_large(fmt::format("MAR of {} bytes is over the limit of {}", size, options.max_file_size)));
   }
   if (size > UINT32_MAX) return fail(malformed("larger than 4 GiB: MAR offsets are 32-bit"));
   if (size < 8) return fail(malformed(fmt::format("{} bytes is too short for a MAR header", size)));
-  if (std::memcmp(base, kMagic, 4) != 0) return fail(malformed("no MAR1 magic at the start"));
-
-  // The index: offset, size, then entries up to exactly the end of the file.
-  a.index_offset_ = load_u32_be(base + 4);
-  if (std::uint64_t{a.index_offset_} + 4 > size) {
-    return fail(malformed(fmt::format("index offset {} is past the end of the {}-byte file", a.index_offset_, size)));
-  }
-  const std::uint32_t index_size = load_u32_be(base + a.index_offset_);
-  const std::uint64_t index_begin = std::uint64_t{a.index_offset_} + 4;
-  const std::uint64_t index_end = index_begin + index_size;
-  if (index_end > size) {
-    return fail(malformed(fmt::format("index of {} bytes at {} runs past the end of the {}-byte file", index_size,
-                                      a.index_offset_, size)));
-  }
-  if (index_end != size) {
-    return fail(malformed(fmt::format("{} bytes follow the index (it must end the file)", size - index_end)));
-  }
-  std::unordered_set<std::string_view> names;
-  for (std::uint64_t p = index_begin; p < index_end;) {
-    if (p + kIndexEntryFixedSize > index_end) return fail(malformed("the index ends inside an entry"));
-    MarEntry entry;
-    entry.offset = load_u32_be(base + p);
-    entry.size = load_u32_be(base + p + 4);
-    entry.flags = load_u32_be(base + p + 8);
-    p += kIndexEntryFixedSize;
-    const auto* name_begin = base + p;
-    const auto* nul = static_cast<const std::uint8_t*>(std::memchr(name_begin, 0, index_end - p));
-    if (nul == nullptr) return fail(malformed("an entry name in the index is not NUL-terminated"));
-    entry.name.assign(reinterpret_cast<const char*>(name_begin), static_cast<std::size_t>(nul - name_begin));
-    p += entry.name.size() + 1;
-    if (Status s = validate_entry_name(entry.name); !s) return fail(malformed(s.message()));
-    a.entries_.push_back(std::move(entry));
-  }
-  for (const MarEntry& e : a.entries_) {
-    if (!names.insert(e.name).second) return fail(malformed(fmt::format("entry '{}' appears twice in the index", e.name)));
-  }
+  const ByteReader in(view, "malformed MAR");
+  BH_ASSIGN_OR_RETURN(const ByteView magic, in.read_bytes(0, 4, "magic"));
+  if (std::memcmp(magic.data(), kMagic, 4) != 0) return fail(malformed("no MAR1 magic at the start"));
+  BH_ASSIGN_OR_RETURN(a.index_offset_, in.read_u32_be(4, "index offset"));
+  BH_RETURN_IF_ERROR(a.parse_index(in));
 
   // Where content starts tells the old format (data at offset 8) from the new one.
   std::uint32_t content_start = a.index_offset_;
@@ -133,89 +102,139 @@ Result<MarArchive> MarArchive::parse(std::shared_ptr<const void> owner, ByteView
   if (content_start == kOldFormatDataOffset) {
     a.data_offset_ = kOldFormatDataOffset;
   } else {
-    if (size < kSignatureBlockOffset + 4 || content_start < kSignatureBlockOffset + 4) {
-      return fail(malformed(fmt::format("data starts at offset {}, inside the header", content_start)));
-    }
-    const std::uint64_t size_field = load_u64_be(base + 8);
-    if (size_field != size) {
-      return fail(malformed(fmt::format("the file-size field says {} bytes but the file has {}", size_field, size)));
-    }
-    a.has_signature_block_ = true;
-    const std::uint32_t count = load_u32_be(base + kSignatureBlockOffset);
-    if (count > kMaxSignatures) {
-      return fail(malformed(fmt::format("{} signatures (at most {} are allowed)", count, kMaxSignatures)));
-    }
-    std::uint64_t p = kSignatureBlockOffset + 4;
-    for (std::uint32_t i = 0; i < count; ++i) {
-      if (p + 8 > content_start) return fail(malformed(fmt::format("signature {} header runs into the data", i)));
-      MarSignature sig;
-      sig.header_offset = static_cast<std::uint32_t>(p);
-      sig.algorithm_id = load_u32_be(base + p);
-      sig.size = load_u32_be(base + p + 4);
-      if (sig.size > kMaxSignatureSize) {
-        return fail(malformed(fmt::format("signature {} is {} bytes (at most {})", i, sig.size, kMaxSignatureSize)));
-      }
-      p += 8 + std::uint64_t{sig.size};
-      if (p > content_start) return fail(malformed(fmt::format("signature {} runs into the data", i)));
-      a.signatures_.push_back(sig);
-    }
-    a.signature_block_end_ = static_cast<std::uint32_t>(p);
-    if (p < content_start) {
-      // Additional sections: a count, then (size, id, payload) blocks.
-      if (p + 4 > content_start) return fail(malformed("the additional-section count runs into the data"));
-      a.has_additional_sections_ = true;
-      const std::uint32_t sections = load_u32_be(base + p);
-      p += 4;
-      if (std::uint64_t{sections} * 8 > content_start - p) {
-        return fail(malformed(fmt::format("{} additional sections cannot fit before the data", sections)));
-      }
-      for (std::uint32_t i = 0; i < sections; ++i) {
-        if (p + 8 > content_start) return fail(malformed(fmt::format("additional section {} runs into the data", i)));
-        MarAdditionalSection section;
-        section.offset = static_cast<std::uint32_t>(p);
-        section.size = load_u32_be(base + p);
-        section.id = load_u32_be(base + p + 4);
-        if (section.size < 8) return fail(malformed(fmt::format("additional section {} has size {}", i, section.size)));
-        if (p + section.size > content_start) {
-          return fail(malformed(fmt::format("additional section {} ({} bytes) runs into the data", i, section.size)));
-        }
-        if (section.id == kProductInfoBlockId) {
-          if (a.product_information_) return fail(malformed("two product information blocks"));
-          const std::uint32_t payload_size = section.size - 8;
-          if (payload_size > kMaxProductInfoPayload) {
-            return fail(malformed(fmt::format("product information block payload is {} bytes (at most {})",
-                                              payload_size, kMaxProductInfoPayload)));
-          }
-          const std::string_view payload(reinterpret_cast<const char*>(base + p + 8), payload_size);
-          const std::size_t nul1 = payload.find('\0');
-          const std::size_t nul2 = nul1 == std::string_view::npos ? nul1 : payload.find('\0', nul1 + 1);
-          if (nul2 == std::string_view::npos) {
-            return fail(malformed("product information block: channel and version are not NUL-terminated"));
-          }
-          ProductInformation info{std::string(payload.substr(0, nul1)),
-                                  std::string(payload.substr(nul1 + 1, nul2 - nul1 - 1))};
-          if (Status s = validate_product_information(info); !s) return fail(malformed(s.message()));
-          a.product_information_ = std::move(info);
-        }
-        a.sections_.push_back(section);
-        p += section.size;
-      }
-    }
-    if (p != content_start) {
-      return fail(malformed(fmt::format("{} unaccounted bytes between the header blocks and the first entry at {}",
-                                        content_start - p, content_start)));
-    }
-    a.data_offset_ = static_cast<std::uint32_t>(p);
+    BH_RETURN_IF_ERROR(a.parse_header_blocks(in, content_start));
   }
   if (a.index_offset_ < a.data_offset_) return fail(malformed("the index starts inside the header blocks"));
+  BH_RETURN_IF_ERROR(a.check_entry_layout());
+  return a;
+}
 
-  // Every entry inside the data area; non-empty entries never share bytes (libmar's rule).
+// The index: its size, then entries up to exactly the end of the file.
+Status MarArchive::parse_index(const ByteReader& in) {
+  const std::uint64_t size = in.size();
+  BH_ASSIGN_OR_RETURN(const std::uint32_t index_size, in.read_u32_be(index_offset_, "index size (at the index offset)"));
+  const std::uint64_t index_begin = std::uint64_t{index_offset_} + 4;
+  if (!in.has(index_begin, index_size)) {
+    return malformed(fmt::format("index of {} bytes at {} runs past the end of the {}-byte file", index_size,
+                                 index_offset_, size));
+  }
+  if (index_begin + index_size != size) {
+    return malformed(fmt::format("{} bytes follow the index (it must end the file)", size - index_begin - index_size));
+  }
+  BH_ASSIGN_OR_RETURN(const ByteView index_bytes, in.read_bytes(index_begin, index_size, "index"));
+  ByteReader index(index_bytes, "malformed MAR index");
+  while (index.position() < index.size()) {
+    MarEntry entry;
+    BH_ASSIGN_OR_RETURN(entry.offset, index.next_u32_be("entry offset"));
+    BH_ASSIGN_OR_RETURN(entry.size, index.next_u32_be("entry size"));
+    BH_ASSIGN_OR_RETURN(entry.flags, index.next_u32_be("entry flags"));
+    BH_ASSIGN_OR_RETURN(const std::string_view name, index.read_c_string(index.position(), index.size(), "entry name"));
+    index.seek(index.position() + name.size() + 1);
+    if (Status s = validate_entry_name(name); !s) return malformed(s.message());
+    entry.name = std::string(name);
+    entries_.push_back(std::move(entry));
+  }
+  std::unordered_set<std::string_view> names;
+  for (const MarEntry& e : entries_) {
+    if (!names.insert(e.name).second) return malformed(fmt::format("entry '{}' appears twice in the index", e.name));
+  }
+  return {};
+}
+
+// The new format's header blocks, between the file-size field and the first entry's data: the
+// signature block, then optionally the additional sections. They must fill that space exactly.
+Status MarArchive::parse_header_blocks(const ByteReader& in, std::uint32_t content_start) {
+  if (in.size() < kSignatureBlockOffset + 4 || content_start < kSignatureBlockOffset + 4) {
+    return malformed(fmt::format("data starts at offset {}, inside the header", content_start));
+  }
+  BH_ASSIGN_OR_RETURN(const std::uint64_t size_field, in.read_u64_be(8, "file-size field"));
+  if (size_field != in.size()) {
+    return malformed(fmt::format("the file-size field says {} bytes but the file has {}", size_field, in.size()));
+  }
+  has_signature_block_ = true;
+  // Everything below reads only the bytes before the data.
+  BH_ASSIGN_OR_RETURN(const ByteView header_bytes, in.read_bytes(0, content_start, "header blocks"));
+  ByteReader header(header_bytes, "malformed MAR");
+  header.seek(kSignatureBlockOffset);
+  BH_ASSIGN_OR_RETURN(const std::uint32_t count, header.next_u32_be("signature count"));
+  if (count > kMaxSignatures) {
+    return malformed(fmt::format("{} signatures (at most {} are allowed)", count, kMaxSignatures));
+  }
+  for (std::uint32_t i = 0; i < count; ++i) {
+    MarSignature sig;
+    sig.header_offset = static_cast<std::uint32_t>(header.position());
+    if (!header.has(header.position(), 8)) return malformed(fmt::format("signature {} header runs into the data", i));
+    BH_ASSIGN_OR_RETURN(sig.algorithm_id, header.next_u32_be("signature algorithm"));
+    BH_ASSIGN_OR_RETURN(sig.size, header.next_u32_be("signature size"));
+    if (sig.size > kMaxSignatureSize) {
+      return malformed(fmt::format("signature {} is {} bytes (at most {})", i, sig.size, kMaxSignatureSize));
+    }
+    if (!header.has(header.position(), sig.size)) return malformed(fmt::format("signature {} runs into the data", i));
+    header.seek(header.position() + sig.size);
+    signatures_.push_back(sig);
+  }
+  signature_block_end_ = static_cast<std::uint32_t>(header.position());
+  if (header.position() < content_start) BH_RETURN_IF_ERROR(parse_additional_sections(header));
+  if (header.position() != content_start) {
+    return malformed(fmt::format("{} unaccounted bytes between the header blocks and the first entry at {}",
+                                 content_start - header.position(), content_start));
+  }
+  data_offset_ = content_start;
+  return {};
+}
+
+// A count, then (size, id, payload) blocks; the product information block among them.
+Status MarArchive::parse_additional_sections(ByteReader& header) {
+  if (!header.has(header.position(), 4)) return malformed("the additional-section count runs into the data");
+  has_additional_sections_ = true;
+  BH_ASSIGN_OR_RETURN(const std::uint32_t sections, header.next_u32_be("additional-section count"));
+  if (std::uint64_t{sections} * 8 > header.size() - header.position()) {
+    return malformed(fmt::format("{} additional sections cannot fit before the data", sections));
+  }
+  for (std::uint32_t i = 0; i < sections; ++i) {
+    MarAdditionalSection section;
+    section.offset = static_cast<std::uint32_t>(header.position());
+    if (!header.has(header.position(), 8)) return malformed(fmt::format("additional section {} runs into the data", i));
+    BH_ASSIGN_OR_RETURN(section.size, header.read_u32_be(section.offset, "section size"));
+    BH_ASSIGN_OR_RETURN(section.id, header.read_u32_be(section.offset + 4, "section id"));
+    if (section.size < 8) return malformed(fmt::format("additional section {} has size {}", i, section.size));
+    if (!header.has(section.offset, section.size)) {
+      return malformed(fmt::format("additional section {} ({} bytes) runs into the data", i, section.size));
+    }
+    if (section.id == kProductInfoBlockId) {
+      BH_ASSIGN_OR_RETURN(const ByteView payload, header.read_bytes(section.offset + 8, section.size - 8, "product information"));
+      BH_RETURN_IF_ERROR(parse_product_information(payload));
+    }
+    sections_.push_back(section);
+    header.seek(std::uint64_t{section.offset} + section.size);
+  }
+  return {};
+}
+
+Status MarArchive::parse_product_information(ByteView payload) {
+  if (product_information_) return malformed("two product information blocks");
+  if (payload.size() > kMaxProductInfoPayload) {
+    return malformed(fmt::format("product information block payload is {} bytes (at most {})", payload.size(),
+                                 kMaxProductInfoPayload));
+  }
+  const ByteReader block(payload, "malformed MAR");
+  auto channel = block.read_c_string(0, payload.size(), "channel");
+  auto version = channel ? block.read_c_string(channel->size() + 1, payload.size(), "version") : channel;
+  if (!channel || !version) return malformed("product information block: channel and version are not NUL-terminated");
+  ProductInformation info{std::string(*channel), std::string(*version)};
+  if (Status s = validate_product_information(info); !s) return malformed(s.message());
+  product_information_ = std::move(info);
+  return {};
+}
+
+// Every entry inside the data area; non-empty entries never share bytes (libmar's rule).
+Status MarArchive::check_entry_layout() const {
   std::vector<const MarEntry*> by_offset;
-  by_offset.reserve(a.entries_.size());
-  for (const MarEntry& e : a.entries_) {
-    if (e.offset < a.data_offset_ || std::uint64_t{e.offset} + e.size > a.index_offset_) {
-      return fail(malformed(fmt::format("entry '{}' ({} bytes at {}) lies outside the data area [{}, {})", e.name,
-                                        e.size, e.offset, a.data_offset_, a.index_offset_)));
+  by_offset.reserve(entries_.size());
+  for (const MarEntry& e : entries_) {
+    if (e.offset < data_offset_ || std::uint64_t{e.offset} + e.size > index_offset_) {
+      return malformed(fmt::format("entry '{}' ({} bytes at {}) lies outside the data area [{}, {})", e.name, e.size,
+                                   e.offset, data_offset_, index_offset_));
     }
     if (e.size > 0) by_offset.push_back(&e);
   }
@@ -223,10 +242,10 @@ Result<MarArchive> MarArchive::parse(std::shared_ptr<const void> owner, ByteView
   for (std::size_t i = 1; i < by_offset.size(); ++i) {
     const MarEntry& prev = *by_offset[i - 1];
     if (std::uint64_t{prev.offset} + prev.size > by_offset[i]->offset) {
-      return fail(malformed(fmt::format("entries '{}' and '{}' overlap", prev.name, by_offset[i]->name)));
+      return malformed(fmt::format("entries '{}' and '{}' overlap", prev.name, by_offset[i]->name));
     }
   }
-  return a;
+  return {};
 }
 
 const MarAdditionalSection* MarArchive::product_information_block() const {

@@ -7,7 +7,8 @@
 // (inside the data area, no two non-empty entries overlapping, names NUL-terminated, unique,
 // relative, without "..", ".", empty components, backslashes or control characters). Old-format
 // MARs (no signature block: data starts at offset 8) are read too. Nothing is trusted later:
-// every accessor works on bounds checked at open.
+// every accessor works on bounds checked at open. The bytes are read only through ByteReader
+// (core/byte_reader.h), which checks every read.
 //
 // Ownership: the archive owns its bytes (a memory mapping or a string) through a shared pointer,
 // so copies are cheap and views stay valid while any copy lives.
@@ -23,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/byte_reader.h"
 #include "core/mapped_file.h"
 #include "core/status.h"
 #include "mar/mar_format.h"
@@ -100,6 +102,11 @@ class MarArchive {
 
  private:
   static Result<MarArchive> parse(std::shared_ptr<const void> owner, ByteView view, const MarOpenOptions& options);
+  Status parse_index(const ByteReader& in);
+  Status parse_header_blocks(const ByteReader& in, std::uint32_t content_start);
+  Status parse_additional_sections(ByteReader& header);
+  Status parse_product_information(ByteView payload);
+  Status check_entry_layout() const;
 
   std::shared_ptr<const void> owner_;  // keeps the mapping or string alive
   ByteView view_;

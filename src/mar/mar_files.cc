@@ -13,14 +13,20 @@
 
 #include <fmt/format.h>
 
+#include "core/byte_view.h"
 #include "core/byte_order.h"
 #include "core/file_descriptor.h"
 #include "core/mapped_file.h"
-#include "core/parallel.h"
 #include "mar/mar_writer.h"
 
 namespace bh::mar {
 namespace {
+
+using compress::Compression;
+using compress::compress_bzip2;
+using compress::compress_xz;
+using compress::decompress;
+using compress::detect_compression;
 
 Status errno_status(const std::string& what) {
   const int err = errno;
@@ -98,7 +104,7 @@ Result<std::uint64_t> extract_one(int root, const MarArchive& archive, const Mar
 
 }  // namespace
 
-Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request) {
+Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request, Executor& executor) {
   std::error_code ec;
   std::filesystem::create_directories(request.directory, ec);
   if (ec) return fail(io_error(fmt::format("creating {}: {}", request.directory.string(), ec.message())));
@@ -112,7 +118,7 @@ Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractR
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return entries[a].size > entries[b].size; });
   std::atomic<std::uint64_t> total{0};
-  Status status = parallel_for(order.size(), request.jobs, [&](std::size_t k) -> Status {
+  Status status = executor.parallel_for(order.size(), request.jobs, [&](std::size_t k) -> Status {
     const MarEntry& entry = entries[order[k]];
     auto n = extract_one(root.get(), archive, entry, request);
     if (!n) return n.error().with_context(fmt::format("extracting '{}'", entry.name));
@@ -123,7 +129,7 @@ Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractR
   return ExtractSummary{entries.size(), total.load()};
 }
 
-Result<std::string> create_archive(const CreateRequest& request) {
+Result<std::string> create_archive(const CreateRequest& request, Executor& executor) {
   const std::size_t n = request.files.size();
   std::vector<MappedFile> inputs(n);
   std::vector<std::uint32_t> modes(n);
@@ -140,7 +146,7 @@ Result<std::string> create_archive(const CreateRequest& request) {
     order.emplace_back(static_cast<std::uint64_t>(st.st_size), i);
   }
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  Status status = parallel_for(n, request.jobs, [&](std::size_t k) -> Status {
+  Status status = executor.parallel_for(n, request.jobs, [&](std::size_t k) -> Status {
     const std::size_t i = order[k].second;
     const CreateEntrySource& source = request.files[i];
     auto mapped = MappedFile::open(source.path, request.max_file_size);
@@ -148,9 +154,9 @@ Result<std::string> create_archive(const CreateRequest& request) {
     inputs[i] = std::move(*mapped);
     Result<std::string> packed = std::string{};
     switch (request.compression) {
-      case EntryCompression::kXz: packed = compress_xz(inputs[i].bytes(), request.xz); break;
-      case EntryCompression::kBzip2: packed = compress_bzip2(inputs[i].bytes()); break;
-      case EntryCompression::kNone: return {};
+      case Compression::kXz: packed = compress_xz(inputs[i].bytes(), request.xz); break;
+      case Compression::kBzip2: packed = compress_bzip2(inputs[i].bytes()); break;
+      case Compression::kNone: return {};
     }
     if (!packed) return packed.error().with_context(source.path.string());
     compressed[i] = std::move(*packed);
@@ -164,7 +170,7 @@ Result<std::string> create_archive(const CreateRequest& request) {
   build.pad_product_information = request.pad_product_information;
   build.max_file_size = request.max_file_size;
   for (std::size_t i = 0; i < n; ++i) {
-    const ByteView data = request.compression == EntryCompression::kNone
+    const ByteView data = request.compression == Compression::kNone
                               ? inputs[i].bytes()
                               : as_bytes(compressed[i]);
     build.entries.push_back({request.files[i].name, data, modes[i]});

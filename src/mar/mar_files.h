@@ -17,8 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "core/executor.h"
 #include "core/status.h"
-#include "mar/compression.h"
+#include "compress/compression.h"
 #include "mar/mar_archive.h"
 
 namespace bh::mar {
@@ -26,8 +27,8 @@ namespace bh::mar {
 struct ExtractRequest {
   std::filesystem::path directory;  // created if missing
   bool decompress = false;          // false: entry bytes as stored, like Mozilla's `mar -x`
-  DecompressLimits limits;
-  unsigned jobs = 0;  // 0: one per core
+  compress::DecompressLimits limits;
+  unsigned jobs = 0;  // 0: the executor's CPU budget
 };
 
 struct ExtractSummary {
@@ -35,9 +36,8 @@ struct ExtractSummary {
   std::uint64_t bytes_written = 0;
 };
 
-Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request);
-
-enum class EntryCompression { kNone, kXz, kBzip2 };
+// Entries are written on the executor (up to request.jobs at once; 0: its CPU budget).
+Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request, Executor& executor);
 
 struct CreateEntrySource {
   std::string name;             // the name stored in the archive
@@ -47,15 +47,15 @@ struct CreateEntrySource {
 struct CreateRequest {
   ProductInformation product_information;
   std::vector<CreateEntrySource> files;  // stored in this order
-  EntryCompression compression = EntryCompression::kNone;  // kNone: as is, like Mozilla's `mar -c`
-  XzSettings xz;
+  compress::Compression compression = compress::Compression::kNone;  // kNone: as is, like Mozilla's `mar -c`
+  compress::XzSettings xz;
   bool pad_product_information = true;
-  unsigned jobs = 0;
+  unsigned jobs = 0;  // 0: the executor's CPU budget
   std::uint64_t max_file_size = kDefaultMaxMarSize;
 };
 
 // The archive's bytes. Permissions are stored as 0755 when the file has any execute bit and
 // 0644 otherwise, so the result depends only on the files' contents, names and that bit.
-Result<std::string> create_archive(const CreateRequest& request);
+Result<std::string> create_archive(const CreateRequest& request, Executor& executor);
 
 }  // namespace bh::mar

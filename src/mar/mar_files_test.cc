@@ -7,11 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include "core/byte_view.h"
 #include "mar/mar_test_support.h"
 #include "mar/mar_writer.h"
 
 namespace bh::mar {
 namespace {
+
+using compress::compress_xz;
+using compress::Compression;
+using compress::detect_compression;
 
 namespace fs = std::filesystem;
 using bh::testing::read_text;
@@ -58,7 +63,7 @@ TEST(MarFiles, ExtractsTheFixtureDecompressedLikeTheSavedTree) {
   ExtractRequest request;
   request.directory = out.path() / "x";
   request.decompress = true;
-  auto summary = extract_archive(*archive, request);
+  auto summary = testing::extract_with_two_workers(*archive, request);
   ASSERT_TRUE(summary) << summary.error().to_string();
   EXPECT_EQ(summary->files, 5u);
   const fs::path saved = fixture("build-mar-tests/test-bz2.extracted");
@@ -73,7 +78,7 @@ TEST(MarFiles, RawExtractionWritesTheStoredBytes) {
   auto archive = MarArchive::open_file(fixture("build-mar-tests/test-xz.mar"));
   ASSERT_TRUE(archive);
   TempDir out;
-  ASSERT_TRUE(extract_archive(*archive, testing::extract_to(out.path())));
+  ASSERT_TRUE(testing::extract_with_two_workers(*archive, testing::extract_to(out.path())));
   for (const MarEntry& e : archive->entries()) {
     EXPECT_EQ(read_text(out / e.name), as_chars(archive->entry_bytes(e))) << e.name;
   }
@@ -83,20 +88,20 @@ TEST(MarFiles, CreateListExtractRoundTripsForEveryCompression) {
   TempDir dir;
   make_tree(dir / "tree");
   struct Variant {
-    EntryCompression compression;
+    Compression compression;
     bool bcj;
   };
-  for (const Variant v : {Variant{EntryCompression::kXz, false}, Variant{EntryCompression::kXz, true},
-                          Variant{EntryCompression::kBzip2, false}}) {
+  for (const Variant v : {Variant{Compression::kXz, false}, Variant{Compression::kXz, true},
+                          Variant{Compression::kBzip2, false}}) {
     CreateRequest request;
     request.product_information = {"firefox-mozilla-release", "153.7.0esr"};
     request.compression = v.compression;
     request.xz.x86_bcj = v.bcj;
     for (const std::string& f : kTreeFiles) request.files.push_back({f, dir / "tree" / f});
-    auto bytes = create_archive(request);
+    auto bytes = testing::create_with_two_workers(request);
     ASSERT_TRUE(bytes) << bytes.error().to_string();
     request.jobs = 1;
-    auto again = create_archive(request);
+    auto again = testing::create_with_two_workers(request);
     ASSERT_TRUE(again);
     EXPECT_EQ(*bytes, *again) << "output depends on the thread count";
 
@@ -109,11 +114,11 @@ TEST(MarFiles, CreateListExtractRoundTripsForEveryCompression) {
       EXPECT_EQ(e.flags, e.name == "libxul.so" ? 0755u : 0644u);
       EXPECT_GT(e.size, 0u) << "an empty file must still be a compressed stream";
       EXPECT_EQ(detect_compression(archive->entry_bytes(e)),
-                v.compression == EntryCompression::kXz ? Compression::kXz : Compression::kBzip2);
+                v.compression);
     }
     const fs::path out = dir / "out";
     fs::remove_all(out);
-    auto summary = extract_archive(*archive, testing::extract_to(out, true));
+    auto summary = testing::extract_with_two_workers(*archive, testing::extract_to(out, true));
     ASSERT_TRUE(summary) << summary.error().to_string();
     EXPECT_EQ(files_under(out), kTreeFiles);
     for (const std::string& f : kTreeFiles) EXPECT_EQ(read_text(out / f), read_text(dir / "tree" / f)) << f;
@@ -128,13 +133,13 @@ TEST(MarFiles, UncompressedCreateRefusesEmptyFiles) {
   CreateRequest request;
   request.product_information = {"c", "1"};
   request.files = {{"empty.txt", dir / "tree/empty.txt"}};
-  auto r = create_archive(request);
+  auto r = testing::create_with_two_workers(request);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("zero-length"), std::string::npos);
   request.files = {{"missing", dir / "tree/missing"}};
-  EXPECT_FALSE(create_archive(request));
+  EXPECT_FALSE(testing::create_with_two_workers(request));
   request.files = {{"tree", dir / "tree"}};
-  EXPECT_FALSE(create_archive(request));
+  EXPECT_FALSE(testing::create_with_two_workers(request));
 }
 
 TEST(MarFiles, ExtractionNeverFollowsSymlinksOutOfTheTarget) {
@@ -150,7 +155,7 @@ TEST(MarFiles, ExtractionNeverFollowsSymlinksOutOfTheTarget) {
   const fs::path target = dir / "target";
   fs::create_directories(target / "defaults");
   fs::create_symlink(outside, target / "defaults/pref");
-  auto r = extract_archive(*archive, testing::extract_to(target));
+  auto r = testing::extract_with_two_workers(*archive, testing::extract_to(target));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("defaults/pref"), std::string::npos) << r.error().message();
   EXPECT_EQ(read_text(outside / "channel-prefs.js"), "precious");
@@ -159,7 +164,7 @@ TEST(MarFiles, ExtractionNeverFollowsSymlinksOutOfTheTarget) {
   const fs::path target2 = dir / "target2";
   fs::create_directories(target2);
   fs::create_symlink(outside / "victim", target2 / "update-settings.ini");
-  ASSERT_TRUE(extract_archive(*archive, testing::extract_to(target2)));
+  ASSERT_TRUE(testing::extract_with_two_workers(*archive, testing::extract_to(target2)));
   EXPECT_FALSE(fs::is_symlink(target2 / "update-settings.ini"));
   EXPECT_EQ(read_text(outside / "victim"), "precious");
 }
@@ -179,7 +184,7 @@ TEST(MarFiles, AFailedEntryLeavesNoPartialFileAndKeepsTheOldOne) {
   ExtractRequest request = testing::extract_to(out.path(), true);
   request.limits.max_output_bytes = 1 << 20;
   request.jobs = 1;
-  auto r = extract_archive(*archive, request);
+  auto r = testing::extract_with_two_workers(*archive, request);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Code::kTooLarge);
   EXPECT_NE(r.error().message().find("'bomb'"), std::string::npos);
@@ -196,8 +201,8 @@ TEST(MarFiles, DecompressingAZeroLengthEntryIsAClearError) {
   auto archive = MarArchive::from_bytes(raw.build());
   ASSERT_TRUE(archive);
   TempDir out;
-  EXPECT_TRUE(extract_archive(*archive, testing::extract_to(out / "raw")));  // as Mozilla's -x does
-  auto r = extract_archive(*archive, testing::extract_to(out / "dec", true));
+  EXPECT_TRUE(testing::extract_with_two_workers(*archive, testing::extract_to(out / "raw")));  // as Mozilla's -x does
+  auto r = testing::extract_with_two_workers(*archive, testing::extract_to(out / "dec", true));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("zero-length"), std::string::npos);
   EXPECT_FALSE(fs::exists(out / "dec/empty"));

@@ -10,6 +10,8 @@
 namespace bh::mar {
 namespace {
 
+using compress::compress_xz;
+
 namespace fs = std::filesystem;
 using testing::bytes_of;
 using testing::fixture;
@@ -157,7 +159,7 @@ TEST(MalformedMar, BadEntryStreamsFailExtractionWithoutWritingOutside) {
     const fs::path target = dir / c.name;
     ExtractRequest request = testing::extract_to(target, true);
     request.limits.max_output_bytes = 1 << 20;
-    auto r = extract_archive(*archive, request);
+    auto r = testing::extract_with_two_workers(*archive, request);
     ASSERT_FALSE(r) << c.name;
     EXPECT_EQ(r.error().code(), c.code) << c.name << ": " << r.error().message();
     EXPECT_NE(r.error().message().find("bad/entry"), std::string::npos) << r.error().message();

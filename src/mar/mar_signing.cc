@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/byte_view.h"
 #include "core/byte_order.h"
 
 namespace bh::mar {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/byte_view.h"
 #include "mar/mar_test_support.h"
 
 namespace bh::mar {

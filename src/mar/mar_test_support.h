@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/byte_view.h"
 #include "core/byte_order.h"
 #include "mar/mar_archive.h"
 #include "mar/mar_files.h"
@@ -16,6 +17,16 @@ namespace bh::mar::testing {
 
 inline std::filesystem::path fixture(const std::string& name) {
   return bh::testing::shared_dir() / "fixtures/mar" / name;
+}
+
+// The MAR file functions on a pool of two workers (the machine's cores), one pool per call.
+inline Result<ExtractSummary> extract_with_two_workers(const MarArchive& archive, const ExtractRequest& request) {
+  Executor executor({.cpu_budget = 2});
+  return extract_archive(archive, request, executor);
+}
+inline Result<std::string> create_with_two_workers(const CreateRequest& request) {
+  Executor executor({.cpu_budget = 2});
+  return create_archive(request, executor);
 }
 
 inline ExtractRequest extract_to(const std::filesystem::path& dir, bool decompress = false) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/byte_view.h"
 #include "core/byte_order.h"
 
 namespace bh::mar {

@@ -1,6 +1,6 @@
 #include "record/date_time.h"
 
-#include "core/clock.h"
+#include "core/calendar.h"
 
 namespace bh {
 namespace {

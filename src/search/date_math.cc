@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "core/clock.h"
+#include "core/calendar.h"
 
 namespace bh::search {
 namespace {

@@ -1,6 +1,6 @@
 #include "store/sqlite/sqlite_record_store.h"
 
-#include "core/clock.h"
+#include "core/calendar.h"
 
 #include <algorithm>
 #include <chrono>

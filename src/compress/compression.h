@@ -1,5 +1,6 @@
-// Entry compression of MAR files: xz (LZMA2, CRC64, optionally with the x86 BCJ filter) and
-// bzip2, detected by magic; streaming decompression with an output limit.
+// Entry compression as Mozilla's packaging does it: xz (LZMA2, CRC64, optionally with the x86
+// BCJ filter) and bzip2, detected by magic; streaming decompression with an output limit. Shared
+// by MAR files (mar/), patches (diff/'s BSDIFF40 blocks) and, next, partial updates.
 //
 // Thread safety: every function is reentrant (no shared state); run as many in parallel as
 // there are cores. Failure: corrupt or truncated streams are kInvalidArgument with the reason,
@@ -14,8 +15,9 @@
 #include "core/mapped_file.h"
 #include "core/status.h"
 
-namespace bh::mar {
+namespace bh::compress {
 
+// The one compression vocabulary: how an entry is stored, and how to store one.
 enum class Compression { kNone, kXz, kBzip2 };
 
 std::string_view compression_name(Compression c);  // "none", "xz", "bz2"
@@ -53,4 +55,4 @@ Result<std::string> compress_xz(ByteView input, const XzSettings& settings);
 // bzip2 -9 (updaters older than Firefox 56), deterministic.
 Result<std::string> compress_bzip2(ByteView input);
 
-}  // namespace bh::mar
+}  // namespace bh::compress

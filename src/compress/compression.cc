@@ -1,4 +1,4 @@
-#include "mar/compression.h"
+#include "compress/compression.h"
 
 #include <bzlib.h>
 #include <lzma.h>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace bh::mar {
+namespace bh::compress {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
@@ -207,4 +207,4 @@ Result<std::string> compress_bzip2(ByteView input) {
   return out;
 }
 
-}  // namespace bh::mar
+}  // namespace bh::compress

@@ -1,17 +1,20 @@
-#include "mar/compression.h"
+#include "compress/compression.h"
 
 #include <random>
 
 #include <gtest/gtest.h>
 
+#include "core/byte_view.h"
 #include "mar/mar_archive.h"
 #include "mar/mar_test_support.h"
 
-namespace bh::mar {
+namespace bh::compress {
 namespace {
 
-using testing::bytes_of;
-using testing::fixture;
+using mar::MarArchive;
+using mar::MarEntry;
+using mar::testing::bytes_of;
+using mar::testing::fixture;
 
 std::string pseudo_random_text(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -202,4 +205,4 @@ TEST(Compression, RefusesBadPreset) {
 }
 
 }  // namespace
-}  // namespace bh::mar
+}  // namespace bh::compress
