@@ -103,7 +103,6 @@ int run_ingest(const IngestFlags& flags) {
 
   IngestOptions options;
   options.batch_size = flags.batch_size;
-  options.workers = flags.workers;
   options.limits.max_document_bytes = flags.max_document_bytes;
   const VersionInfo v = version_info();
   options.metadata = nlohmann::json{{"version", std::string(v.version)},
@@ -113,7 +112,8 @@ int run_ingest(const IngestFlags& flags) {
 
   PathSource source(flags.paths, flags.max_document_bytes, STDIN_FILENO);
   CliIngestObserver observer(flags.verbose, !flags.quiet && ::isatty(STDERR_FILENO) != 0);
-  IngestPipeline pipeline(**store, **validator, options);
+  Executor executor({.cpu_budget = flags.workers});  // --workers: the process's CPU budget
+  IngestPipeline pipeline(**store, **validator, executor, options);
   const auto started = std::chrono::steady_clock::now();
   auto summary = pipeline.run(source, observer);
   observer.clear_progress();

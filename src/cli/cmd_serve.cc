@@ -1,19 +1,6 @@
-// `buildhub serve`: the HTTP API on the embedded store.
-#include <chrono>
-#include <cstdio>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+// `buildhub serve`: flags into a ServeConfig; src/app/serve.cc builds and runs everything.
+#include "app/serve.h"
 #include "cli/commands.h"
-#include "core/file_io.h"
-#include "core/metrics.h"
-#include "core/version.h"
-#include "ingest/demo_data.h"
-#include "ingest/pipeline.h"
-#include "record/schema_validator.h"
-#include "server/api.h"
-#include "server/http_server.h"
 #include "server/url.h"
 
 namespace bh::cli {
@@ -27,6 +14,8 @@ struct ServeFlags {
   std::uint64_t demo_records = 0;
   std::uint64_t demo_seed = 1;
   unsigned io_threads = 0;
+  unsigned cpu_budget = 0;
+  std::uint64_t memory_budget = 0;
   std::size_t max_body_bytes = 16 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   std::uint64_t read_timeout_ms = 30'000;
@@ -34,81 +23,35 @@ struct ServeFlags {
   std::size_t max_connections = 10'000;
   bool no_access_log = false;
   std::size_t max_search_size = 1000;
+  std::uint64_t max_search_time_ms = 10'000;
+  std::size_t max_pending_searches = 64;
+  std::uint64_t index_poll_ms = 250;
 };
 
 int run_serve(const ServeFlags& flags) {
   auto logger = make_logger(flags.log, "server");
-  HttpServerOptions options;
   auto listen = parse_host_port(flags.listen);
   if (!listen) return report_failure(listen.error().with_context("--listen"));
-  options.host = listen->host;
-  options.port = listen->port;
-  options.io_threads = flags.io_threads;
-  options.max_body_bytes = flags.max_body_bytes;
-  options.max_header_bytes = flags.max_header_bytes;
-  options.read_timeout = std::chrono::milliseconds(flags.read_timeout_ms);
-  options.drain_timeout = std::chrono::milliseconds(flags.drain_timeout_ms);
-  options.max_connections = flags.max_connections;
-  options.access_log = !flags.no_access_log;
-
-  auto store = open_store(flags.store);
-  if (!store) return report_failure(store.error());
-  MetricsRegistry metrics;
-
-  if (flags.demo_records > 0) {
-    auto count = (*store)->count();
-    if (!count) return report_failure(count.error());
-    if (*count == 0) {
-      auto validator = SchemaValidator::create_builtin();
-      if (!validator) return report_failure(validator.error());
-      logger->info("empty store: adding demo records", {{"records", flags.demo_records}, {"seed", flags.demo_seed}});
-      IngestOptions ingest_options;
-      ingest_options.metadata = R"({"source":"demo-data"})";
-      IngestPipeline pipeline(**store, **validator, ingest_options);
-      DemoDataSource source(flags.demo_seed, flags.demo_records);
-      IngestObserver quiet;
-      auto summary = pipeline.run(source, quiet);
-      if (!summary) return report_failure(summary.error());
-      logger->info("demo records added", {{"summary", summary->to_string()}});
-    }
-  }
-
-  search::SearchLimits limits;
-  limits.max_size = flags.max_search_size;
-  search::SearchService search(**store, limits);
-  {
-    const auto started = std::chrono::steady_clock::now();
-    if (Status s = search.refresh(); !s.is_ok()) return report_failure(s.with_context("building the search index"));
-    const auto stats = search.stats();
-    logger->info("search index built",
-                 {{"records", stats.documents},
-                  {"index_bytes", stats.index_bytes},
-                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
-  }
-
-  const VersionInfo version = version_info();
-  ApiServices services{**store, search, metrics, logger, version};
-  std::unique_ptr<Router> router = make_api_router(services);
-  auto server = HttpServer::start(
-      options, [&router](const HttpRequest& request) { return router->dispatch(request); }, logger, metrics);
-  if (!server) return report_failure(server.error());
-  const std::uint16_t port = (*server)->port();
-  logger->info("listening", {{"url", fmt::format("http://{}:{}", options.host.find(':') != std::string::npos
-                                                                       ? "[" + options.host + "]"
-                                                                       : options.host,
-                                                 port)},
-                             {"port", port},
-                             {"store", (*store)->describe()},
-                             {"version", std::string(version.version)}});
-  if (!flags.port_file.empty()) {
-    if (Status s = write_file_atomically(flags.port_file, std::to_string(port) + "\n"); !s.is_ok()) {
-      (*server)->request_stop();
-      (*server)->wait();
-      return report_failure(s);
-    }
-  }
-  (*server)->wait();
-  logger->info("stopped");
+  app::ServeConfig config;
+  config.store = store_request(flags.store);
+  config.http.host = listen->host;
+  config.http.port = listen->port;
+  config.http.io_threads = flags.io_threads;
+  config.http.max_body_bytes = flags.max_body_bytes;
+  config.http.max_header_bytes = flags.max_header_bytes;
+  config.http.read_timeout = std::chrono::milliseconds(flags.read_timeout_ms);
+  config.http.drain_timeout = std::chrono::milliseconds(flags.drain_timeout_ms);
+  config.http.max_connections = flags.max_connections;
+  config.http.access_log = !flags.no_access_log;
+  config.port_file = flags.port_file;
+  config.demo = {flags.demo_records, flags.demo_seed};
+  config.cpu_budget = flags.cpu_budget;
+  config.memory_budget = flags.memory_budget;
+  config.search.limits.max_size = flags.max_search_size;
+  config.search.max_search_time = std::chrono::milliseconds(flags.max_search_time_ms);
+  config.search.poll_interval = std::chrono::milliseconds(flags.index_poll_ms);
+  config.max_pending_searches = flags.max_pending_searches;
+  if (Status s = app::run_serve(config, logger); !s) return report_failure(s);
   return 0;
 }
 
@@ -134,6 +77,14 @@ CommandRunner register_serve(CLI::App& app) {
   cmd->add_option("--io-threads", flags->io_threads, "Threads serving connections (0: one per core)")
       ->envname("BUILDHUB_IO_THREADS")
       ->capture_default_str();
+  cmd->add_option("--cpu-budget", flags->cpu_budget,
+                  "Worker threads for searches and other CPU work (0: one per core); connections are served apart")
+      ->envname("BUILDHUB_CPU_BUDGET")
+      ->capture_default_str();
+  cmd->add_option("--memory-budget", flags->memory_budget,
+                  "Bytes that large jobs (binary diffs) may hold at once; more waits (0: no limit)")
+      ->envname("BUILDHUB_MEMORY_BUDGET")
+      ->capture_default_str();
   cmd->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body accepted (413 beyond)")
       ->envname("BUILDHUB_MAX_BODY_BYTES")
       ->capture_default_str();
@@ -155,6 +106,23 @@ CommandRunner register_serve(CLI::App& app) {
   cmd->add_option("--max-search-size", flags->max_search_size, "Largest `size` a search may ask for (400 beyond)")
       ->envname("BUILDHUB_MAX_SEARCH_SIZE")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
+      ->capture_default_str();
+  cmd->add_option("--max-search-time-ms", flags->max_search_time_ms,
+                  "A search stops after this long and answers with what it found and \"timed_out\": true; a "
+                  "request's own \"timeout\" may only be shorter")
+      ->envname("BUILDHUB_MAX_SEARCH_TIME_MS")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
+      ->capture_default_str();
+  cmd->add_option("--max-pending-searches", flags->max_pending_searches,
+                  "Searches running or queued at once; more are answered 429 with Retry-After")
+      ->envname("BUILDHUB_MAX_PENDING_SEARCHES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  cmd->add_option("--index-poll-ms", flags->index_poll_ms,
+                  "How often the search index looks for records stored by other processes (this process's are "
+                  "searchable at once)")
+      ->envname("BUILDHUB_INDEX_POLL_MS")
+      ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{3'600'000}))
       ->capture_default_str();
   cmd->add_flag("--no-access-log", flags->no_access_log, "Do not log every request")
       ->envname("BUILDHUB_NO_ACCESS_LOG");

@@ -15,7 +15,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
-#include "store/sqlite/sqlite_record_store.h"
+#include "store/store_factory.h"
 
 namespace bh::cli {
 
@@ -24,10 +24,12 @@ using CommandRunner = std::function<int()>;
 // Flags shared by every command that uses the store.
 struct StoreFlags {
   std::string data_dir = "./data";
-  bool fast_sync = false;  // synchronous=NORMAL
+  std::string database;    // a store URL; wins over data_dir when set
+  bool fast_sync = false;  // SQLite synchronous=NORMAL
 };
 void add_store_flags(CLI::App& cmd, StoreFlags& flags);
-Result<std::unique_ptr<SqliteRecordStore>> open_store(const StoreFlags& flags);
+StoreRequest store_request(const StoreFlags& flags);
+Result<std::unique_ptr<RecordStore>> open_store(const StoreFlags& flags);
 
 struct LogFlags {
   std::string level = "info";

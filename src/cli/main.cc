@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   CLI::App app{"buildhub: an index of Mozilla build records (buildhub.json) with an Elasticsearch-compatible search API.\n"};
   app.name("buildhub");
   app.set_version_flag("--version", fmt::format("buildhub {} ({}), store schema {}", version.version, version.commit,
-                                               bh::SqliteRecordStore::current_schema_version()));
+                                               bh::embedded_store_schema_version()));
   app.require_subcommand(1);
   app.footer("Every flag can also be set through the BUILDHUB_* environment variable named in its help.\n"
              "Run `buildhub COMMAND --help` for a command's flags.");

@@ -10,6 +10,7 @@ std::string_view code_name(Code code) {
     case Code::kConflict: return "conflict";
     case Code::kTooLarge: return "too_large";
     case Code::kUnavailable: return "unavailable";
+    case Code::kOverloaded: return "overloaded";
     case Code::kIoError: return "io_error";
     case Code::kCorrupt: return "corrupt";
     case Code::kCancelled: return "cancelled";
@@ -26,6 +27,7 @@ int http_status(Code code) {
     case Code::kConflict: return 409;
     case Code::kTooLarge: return 413;
     case Code::kUnavailable: return 503;
+    case Code::kOverloaded: return 429;
     case Code::kCancelled: return 503;
     case Code::kIoError:
     case Code::kCorrupt:
@@ -44,6 +46,7 @@ int exit_code(Code code) {
     case Code::kNotFound: return 4;
     case Code::kConflict: return 5;
     case Code::kUnavailable: return 6;
+    case Code::kOverloaded: return 6;
     case Code::kIoError: return 7;
     case Code::kCorrupt: return 8;
     case Code::kCancelled: return 130;

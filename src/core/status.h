@@ -23,7 +23,8 @@ enum class Code {
   kNotFound,         // the named thing does not exist
   kConflict,         // the operation contradicts existing state
   kTooLarge,         // input exceeds a configured limit
-  kUnavailable,      // a dependency is down or overloaded; retrying may help
+  kUnavailable,      // a dependency is down; retrying may help
+  kOverloaded,       // too much work is in progress here; retry later (HTTP 429)
   kIoError,          // reading or writing local files failed
   kCorrupt,          // stored data is damaged (data loss)
   kCancelled,        // the operation was stopped on request (shutdown)
@@ -32,7 +33,7 @@ enum class Code {
 
 // Stable lower-case name of a code ("invalid_argument"), used in logs and JSON errors.
 std::string_view code_name(Code code);
-// HTTP status for a code: 400, 404, 409, 413, 503, 500, ...
+// HTTP status for a code: 400, 404, 409, 413, 429, 503, 500, ...
 int http_status(Code code);
 // Process exit code for a code (documented in docs/operations.md): 0 for kOk.
 int exit_code(Code code);
@@ -66,6 +67,7 @@ inline Status not_found(std::string m) { return {Code::kNotFound, std::move(m)};
 inline Status conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
 inline Status too_large(std::string m) { return {Code::kTooLarge, std::move(m)}; }
 inline Status unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+inline Status overloaded(std::string m) { return {Code::kOverloaded, std::move(m)}; }
 inline Status io_error(std::string m) { return {Code::kIoError, std::move(m)}; }
 inline Status corrupt(std::string m) { return {Code::kCorrupt, std::move(m)}; }
 inline Status cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }

@@ -31,6 +31,8 @@ TEST(Status, CodesMapToHttpAndExitCodes) {
   EXPECT_EQ(http_status(Code::kNotFound), 404);
   EXPECT_EQ(http_status(Code::kTooLarge), 413);
   EXPECT_EQ(http_status(Code::kUnavailable), 503);
+  EXPECT_EQ(http_status(Code::kOverloaded), 429);
+  EXPECT_EQ(code_name(Code::kOverloaded), "overloaded");
   EXPECT_EQ(http_status(Code::kInternal), 500);
   EXPECT_EQ(exit_code(Code::kOk), 0);
   EXPECT_EQ(exit_code(Code::kInvalidArgument), 3);

@@ -1,17 +1,15 @@
 #include "ingest/pipeline.h"
 
-#include <algorithm>
-#include <condition_variable>
+#include <deque>
 #include <map>
 #include <semaphore>
-#include <mutex>
-#include <thread>
 #include <variant>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "core/bounded_queue.h"
+#include "core/sync.h"
+#include "core/thread.h"
 
 namespace bh {
 namespace {
@@ -34,40 +32,135 @@ struct PreparedChunk {
   std::vector<PreparedItem> items;
 };
 
-// Hands finished chunks to the writer in sequence order, whatever order workers finish in.
-class Reorderer {
+PreparedChunk prepare_chunk(Chunk chunk, const SchemaValidator& validator, const RecordLimits& limits) {
+  RecordParser parser(validator, limits);
+  PreparedChunk out;
+  out.seq = chunk.seq;
+  out.items.reserve(chunk.items.size());
+  for (IngestItem& item : chunk.items) {
+    PreparedItem p;
+    p.origin = std::move(item.origin);
+    p.s3_object_key = std::move(item.s3_object_key);
+    p.s3_object_etag = std::move(item.s3_object_etag);
+    if (!item.read_error.is_ok()) {
+      p.result = std::move(item.read_error);
+    } else if (auto r = parser.prepare(std::move(item.bytes))) {
+      p.result = std::move(*r);
+    } else {
+      p.result = std::move(r).error();
+    }
+    out.items.push_back(std::move(p));
+  }
+  return out;
+}
+
+// The chunks of one run between the reader and the writer: read but not prepared (pending),
+// prepared but not yet stored (ready, reordered by sequence number). Executor tasks and the
+// writer both take pending chunks; the writer takes ready ones in sequence order.
+class ChunkFlow {
  public:
-  void put(PreparedChunk chunk) {
-    std::lock_guard lock(mutex_);
-    ready_.emplace(chunk.seq, std::move(chunk));
-    cv_.notify_all();
+  ChunkFlow(const SchemaValidator& validator, RecordLimits limits) : validator_(validator), limits_(limits) {}
+
+  void add_pending(Chunk chunk) EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
+    pending_.push_back(std::move(chunk));
+    changed_.notify_all();
   }
-  // The chunk with the next sequence number; nullopt when all `total` chunks have been taken.
-  std::optional<PreparedChunk> take_next() {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return ready_.count(next_) > 0 || (total_known_ && next_ >= total_); });
-    auto it = ready_.find(next_);
-    if (it == ready_.end()) return std::nullopt;
-    PreparedChunk c = std::move(it->second);
-    ready_.erase(it);
-    ++next_;
-    return c;
-  }
-  void set_total(std::uint64_t total) {
-    std::lock_guard lock(mutex_);
+  void set_total(std::uint64_t total) EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     total_ = total;
-    total_known_ = true;
-    cv_.notify_all();
+    changed_.notify_all();
+  }
+
+  // An executor task: prepares one pending chunk, if one is left.
+  void prepare_one() EXCLUDES(mutex_) {
+    std::optional<Chunk> chunk;
+    {
+      MutexLock lock(mutex_);
+      if (pending_.empty()) return;
+      chunk = std::move(pending_.front());
+      pending_.pop_front();
+    }
+    PreparedChunk prepared = prepare_chunk(std::move(*chunk), validator_, limits_);
+    MutexLock lock(mutex_);
+    ready_.emplace(prepared.seq, std::move(prepared));
+    changed_.notify_all();
+  }
+
+  // The chunk with the next sequence number, preparing pending chunks on this thread while it
+  // is not ready; nullopt once every chunk of the run has been taken.
+  std::optional<PreparedChunk> take_next() EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
+    while (true) {
+      if (auto it = ready_.find(next_); it != ready_.end()) {
+        PreparedChunk c = std::move(it->second);
+        ready_.erase(it);
+        ++next_;
+        return c;
+      }
+      if (total_ && next_ >= *total_) return std::nullopt;
+      if (!pending_.empty()) {
+        Chunk chunk = std::move(pending_.front());
+        pending_.pop_front();
+        mutex_.unlock();
+        PreparedChunk prepared = prepare_chunk(std::move(chunk), validator_, limits_);
+        mutex_.lock();
+        ready_.emplace(prepared.seq, std::move(prepared));
+        continue;
+      }
+      changed_.wait(lock);
+    }
   }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::map<std::uint64_t, PreparedChunk> ready_;
-  std::uint64_t next_ = 0;
-  std::uint64_t total_ = 0;
-  bool total_known_ = false;
+  const SchemaValidator& validator_;
+  const RecordLimits limits_;
+  Mutex mutex_;
+  CondVar changed_;
+  std::deque<Chunk> pending_ GUARDED_BY(mutex_);
+  std::map<std::uint64_t, PreparedChunk> ready_ GUARDED_BY(mutex_);
+  std::uint64_t next_ GUARDED_BY(mutex_) = 0;
+  std::optional<std::uint64_t> total_ GUARDED_BY(mutex_);
 };
+
+// The rows of a prepared chunk that go to the store, in input order.
+std::vector<NewRecord> records_of(PreparedChunk& chunk, const std::string& metadata) {
+  std::vector<NewRecord> batch;
+  batch.reserve(chunk.items.size());
+  for (PreparedItem& p : chunk.items) {
+    if (auto* rec = std::get_if<PreparedRecord>(&p.result)) {
+      NewRecord nr;
+      nr.build_hash = rec->build_hash;
+      nr.document = std::move(rec->raw);
+      nr.metadata = metadata;
+      nr.s3_object_key = p.s3_object_key;
+      nr.s3_object_etag = p.s3_object_etag;
+      batch.push_back(std::move(nr));
+    }
+  }
+  return batch;
+}
+
+// Counts and reports one stored chunk, item by item in input order.
+void report_chunk(const PreparedChunk& chunk, const std::vector<InsertOutcome>& outcomes,
+                  const std::vector<NewRecord>& batch, IngestSummary& summary, IngestObserver& observer) {
+  std::size_t next_outcome = 0;
+  for (const PreparedItem& p : chunk.items) {
+    ++summary.read;
+    if (const auto* status = std::get_if<Status>(&p.result)) {
+      ++summary.rejected;
+      observer.on_rejected(p.origin, *status);
+      continue;
+    }
+    const InsertOutcome& o = outcomes[next_outcome];
+    if (o.kind == InsertKind::kInserted) ++summary.inserted;
+    else ++summary.already_present;
+    observer.on_stored(p.origin, o, batch[next_outcome]);
+    ++next_outcome;
+  }
+}
+
+using InFlight = std::counting_semaphore<4096>;
 
 }  // namespace
 
@@ -76,130 +169,60 @@ std::string IngestSummary::to_string() const {
                      rejected);
 }
 
-IngestPipeline::IngestPipeline(RecordStore& store, const SchemaValidator& validator, IngestOptions options)
-    : store_(store), validator_(validator), options_(std::move(options)) {
+IngestPipeline::IngestPipeline(RecordStore& store, const SchemaValidator& validator, Executor& executor,
+                               IngestOptions options)
+    : store_(store), validator_(validator), executor_(executor), options_(std::move(options)) {
   if (options_.batch_size == 0) options_.batch_size = 1;
-  if (options_.workers == 0) options_.workers = std::max(1u, std::thread::hardware_concurrency());
+  options_.workers = std::min(executor_.jobs_for(options_.workers), 1024u);
 }
 
 Result<IngestSummary> IngestPipeline::run(DocumentSource& source, IngestObserver& observer, std::stop_token stop) {
-  const unsigned workers = options_.workers;
-  BoundedQueue<Chunk> to_prepare(workers * 2);
-  Reorderer prepared;
-  // Chunks between the reader and the end of the writer's transaction. Without this bound,
-  // workers that outrun the store pile prepared chunks up in memory.
-  const std::ptrdiff_t max_in_flight = static_cast<std::ptrdiff_t>(workers) * 2 + 2;
-  std::counting_semaphore<1024> in_flight(max_in_flight);
-
-  std::vector<std::jthread> pool;
-  pool.reserve(workers);
-  for (unsigned w = 0; w < workers; ++w) {
-    pool.emplace_back([&] {
-      RecordParser parser(validator_, options_.limits);
-      while (auto chunk = to_prepare.pop()) {
-        PreparedChunk out;
-        out.seq = chunk->seq;
-        out.items.reserve(chunk->items.size());
-        for (IngestItem& item : chunk->items) {
-          PreparedItem p;
-          p.origin = std::move(item.origin);
-          p.s3_object_key = std::move(item.s3_object_key);
-          p.s3_object_etag = std::move(item.s3_object_etag);
-          if (!item.read_error.is_ok()) {
-            p.result = std::move(item.read_error);
-          } else {
-            auto r = parser.prepare(std::move(item.bytes));
-            if (r) {
-              p.result = std::move(*r);
-            } else {
-              p.result = std::move(r).error();
-            }
-          }
-          out.items.push_back(std::move(p));
-        }
-        prepared.put(std::move(out));
-      }
-    });
-  }
-
-  // The writer runs on this thread; a reader thread feeds the workers.
+  auto flow = std::make_shared<ChunkFlow>(validator_, options_.limits);
+  // Chunks between the reader and the end of the writer's transaction. Without this bound, a
+  // reader that outruns the store piles chunks up in memory.
+  InFlight in_flight(static_cast<std::ptrdiff_t>(options_.workers) * 2 + 2);
   std::atomic<bool> writer_failed{false};
-  std::jthread reader([&] {
+
+  std::jthread reader = start_thread("bh-ingest-read", [&] {
     std::uint64_t seq = 0;
     Chunk chunk;
-    // Only chunks that were queued get a sequence number: the writer waits for each of them.
     auto flush = [&] {
-      Chunk out = std::move(chunk);
-      chunk = Chunk{};
-      out.seq = seq;
+      chunk.seq = seq++;
       in_flight.acquire();
-      if (!to_prepare.push(std::move(out))) {
-        in_flight.release();
-        return false;
-      }
-      ++seq;
-      return true;
+      flow->add_pending(std::exchange(chunk, Chunk{}));
+      // The task holds the flow, not the pipeline: it may start after the writer has taken
+      // this chunk itself, and then finds nothing to do.
+      executor_.post([flow] { flow->prepare_one(); });
     };
     while (!stop.stop_requested() && !writer_failed.load()) {
       auto item = source.next();
       if (!item) break;
       chunk.items.push_back(std::move(*item));
-      if (chunk.items.size() >= options_.batch_size && !flush()) break;
+      if (chunk.items.size() >= options_.batch_size) flush();
     }
     if (!chunk.items.empty()) flush();
-    prepared.set_total(seq);
-    to_prepare.close();
+    flow->set_total(seq);
   });
 
   IngestSummary summary;
   Status failure;
-  std::vector<NewRecord> batch;
-  while (auto chunk = prepared.take_next()) {
-    struct ReleaseSlot {
-      std::counting_semaphore<1024>& sem;
-      ~ReleaseSlot() { sem.release(); }
-    } release_slot{in_flight};
-    if (!failure.is_ok()) continue;  // drain so the reader and workers can finish
-    batch.clear();
-    for (std::size_t i = 0; i < chunk->items.size(); ++i) {
-      PreparedItem& p = chunk->items[i];
-      if (auto* rec = std::get_if<PreparedRecord>(&p.result)) {
-        NewRecord nr;
-        nr.build_hash = rec->build_hash;
-        nr.document = std::move(rec->raw);
-        nr.metadata = options_.metadata;
-        nr.s3_object_key = p.s3_object_key;
-        nr.s3_object_etag = p.s3_object_etag;
-        batch.push_back(std::move(nr));
-      }
+  while (auto chunk = flow->take_next()) {
+    if (!failure.is_ok()) {  // drain, so the reader can finish
+      in_flight.release();
+      continue;
     }
+    std::vector<NewRecord> batch = records_of(*chunk, options_.metadata);
     auto outcomes = store_.insert_batch(batch);
+    in_flight.release();
     if (!outcomes) {
       failure = outcomes.error();
       writer_failed.store(true);
-      to_prepare.close();
       continue;
     }
-    std::size_t next_outcome = 0;
-    for (std::size_t i = 0; i < chunk->items.size(); ++i) {
-      PreparedItem& p = chunk->items[i];
-      ++summary.read;
-      if (auto* status = std::get_if<Status>(&p.result)) {
-        ++summary.rejected;
-        observer.on_rejected(p.origin, *status);
-        continue;
-      }
-      const InsertOutcome& o = (*outcomes)[next_outcome];
-      if (o.kind == InsertKind::kInserted) ++summary.inserted;
-      else ++summary.already_present;
-      observer.on_stored(p.origin, o, batch[next_outcome]);
-      ++next_outcome;
-    }
+    report_chunk(*chunk, *outcomes, batch, summary, observer);
     observer.on_progress(summary, source.fraction_done());
   }
   reader.join();
-  to_prepare.close();
-  pool.clear();  // joins
   if (!failure.is_ok()) {
     return fail(failure.with_context(fmt::format("store failed after {}", summary.to_string())));
   }

@@ -1,14 +1,20 @@
 // The ingestion pipeline: source -> parse -> validate -> hash -> store (-> index, later).
 //
 // One pipeline serves every source (files, stdin, demo data, and later HTTP push, S3, SQS).
-// Parsing, validation and hashing run on `workers` threads; documents are stored in the order
-// the source yielded them, in batches of `batch_size` per transaction, so the same input always
-// gets the same record ids. A bad document is reported (with its origin and the reason) and
-// never stops the run; a store failure does stop it, after reporting how far it got. Every
-// record counted as inserted is committed.
+// The source is read on a thread of its own (it blocks on files and pipes); parsing, validation
+// and hashing run on the executor, chunk by chunk; the caller's thread stores the chunks in the
+// order the source yielded them, in batches of `batch_size` per transaction, so the same input
+// always gets the same record ids. While the next chunk is not ready, the caller's thread
+// prepares waiting chunks itself, so the run makes progress even when every worker of the
+// executor is busy elsewhere (or when the caller is itself a worker).
 //
-// Thread safety: a pipeline runs one `run` at a time. Observer callbacks are made from one
-// thread at a time, in input order.
+// A bad document is reported (with its origin and the reason) and never stops the run; a store
+// failure does stop it, after reporting how far it got. Every record counted as inserted is
+// committed.
+//
+// Ownership: borrows the store, validator and executor; all must outlive the pipeline.
+// Thread safety: a pipeline runs one `run` at a time. Observer callbacks are made on the
+// caller's thread, in input order.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +22,7 @@
 #include <stop_token>
 #include <string>
 
+#include "core/executor.h"
 #include "core/status.h"
 #include "ingest/sources.h"
 #include "record/build_record.h"
@@ -26,7 +33,7 @@ namespace bh {
 
 struct IngestOptions {
   std::size_t batch_size = 10000;  // documents per store transaction
-  unsigned workers = 0;           // 0: one per core
+  unsigned workers = 0;           // chunks prepared at once; 0: the executor's CPU budget
   RecordLimits limits;
   std::string metadata = "{}";    // JSON object stored with every record of this run
 };
@@ -54,8 +61,7 @@ class IngestObserver {
 
 class IngestPipeline {
  public:
-  // Borrows `store` and `validator`; both must outlive the pipeline.
-  IngestPipeline(RecordStore& store, const SchemaValidator& validator, IngestOptions options);
+  IngestPipeline(RecordStore& store, const SchemaValidator& validator, Executor& executor, IngestOptions options);
 
   // Drains `source`. Returns the summary, or the store error that stopped the run (the
   // records reported through on_stored before it are committed). Stops early, between
@@ -65,6 +71,7 @@ class IngestPipeline {
  private:
   RecordStore& store_;
   const SchemaValidator& validator_;
+  Executor& executor_;
   IngestOptions options_;
 };
 

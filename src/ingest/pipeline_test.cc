@@ -42,6 +42,7 @@ class PipelineTest : public ::testing::Test {
     return i;
   }
   testing::TempDir dir_;
+  Executor executor_{{.cpu_budget = 2}};
   std::unique_ptr<SqliteRecordStore> store_;
   std::shared_ptr<const SchemaValidator> validator_;
 };
@@ -64,7 +65,7 @@ TEST_F(PipelineTest, BadDocumentsNeverStopTheBatch) {
   RecordingObserver observer;
   IngestOptions options;
   options.batch_size = 2;  // several batches, with rejects across batch borders
-  IngestPipeline pipeline(*store_, *validator_, options);
+  IngestPipeline pipeline(*store_, *validator_, executor_, options);
   auto summary = pipeline.run(source, observer);
   ASSERT_TRUE(summary) << summary.error().to_string();
   EXPECT_EQ(summary->read, 6u);
@@ -85,7 +86,7 @@ TEST_F(PipelineTest, IdsFollowInputOrderWhateverTheWorkers) {
   IngestOptions options;
   options.batch_size = 7;
   options.workers = 4;
-  IngestPipeline pipeline(*store_, *validator_, options);
+  IngestPipeline pipeline(*store_, *validator_, executor_, options);
   DemoDataSource source(11, 500);
   RecordingObserver observer;
   auto summary = pipeline.run(source, observer);
@@ -104,10 +105,40 @@ TEST_F(PipelineTest, IdsFollowInputOrderWhateverTheWorkers) {
   EXPECT_EQ(*store_->count(), 500);
 }
 
+// Every worker of the executor is busy (here: waiting for the run to finish): the caller's thread
+// prepares the chunks itself, in order, and the run completes.
+TEST_F(PipelineTest, CompletesWhenEveryWorkerIsBusy) {
+  Executor one({.cpu_budget = 1});
+  Mutex mutex;
+  CondVar cv;
+  bool release = false;
+  one.post([&] {
+    MutexLock lock(mutex);
+    while (!release) cv.wait(lock);
+  });
+  IngestOptions options;
+  options.batch_size = 9;
+  IngestPipeline pipeline(*store_, *validator_, one, options);
+  DemoDataSource source(12, 100);
+  RecordingObserver observer;
+  auto summary = pipeline.run(source, observer);
+  ASSERT_TRUE(summary) << summary.error().to_string();
+  EXPECT_EQ(summary->inserted, 100u);
+  for (std::size_t i = 0; i < observer.stored.size(); ++i) {
+    EXPECT_EQ(observer.stored[i].second.id, static_cast<RecordId>(i + 1));
+  }
+  {
+    MutexLock lock(mutex);
+    release = true;
+    cv.notify_all();
+  }
+  one.shutdown();  // the blocked task uses mutex and cv: let it end before they go
+}
+
 TEST_F(PipelineTest, StoreFailureStopsAndReportsWhatWasCommitted) {
   IngestOptions options;
   options.batch_size = 10;
-  IngestPipeline pipeline(*store_, *validator_, options);
+  IngestPipeline pipeline(*store_, *validator_, executor_, options);
   {
     DemoDataSource source(3, 25);
     RecordingObserver observer;

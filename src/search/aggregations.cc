@@ -54,7 +54,7 @@ void for_each_number(AggRun& run, const AggSpec& a, const Roaring& docs, F&& f) 
       missing = parse_long(*a.missing);
     }
   }
-  for_each_doc(docs, [&](DocId d) {
+  run.exec.collect(docs, [&](DocId d) {
     const std::int64_t v = values[d];
     if (v != kMissingNumber) f(d, v);
     else if (missing) f(d, *missing);
@@ -84,7 +84,7 @@ Result<ojson> metric(AggRun& run, const AggSpec& a, const Roaring& docs) {
       const auto& col = idx(run).keyword(f.column);
       std::vector<bool> seen(col.term_count(), false);
       bool missing_seen = false;
-      for_each_doc(docs, [&](DocId d) {
+      run.exec.collect(docs, [&](DocId d) {
         const TermId t = col.term_of(d);
         if (t == kNoTerm) {
           if (a.missing) { ++count; missing_seen = true; }
@@ -151,7 +151,7 @@ Result<ojson> terms(AggRun& run, const AggSpec& a, const Roaring& docs) {
   std::vector<TermBucket> buckets;
   const SearchIndex& index = idx(run);
   if (f.type == FieldType::kRecordId) {
-    for_each_doc(docs, [&](DocId d) {
+    run.exec.collect(docs, [&](DocId d) {
       TermBucket b;
       b.key_text = std::to_string(index.record_id(d));
       b.key = b.key_text;
@@ -177,7 +177,7 @@ Result<ojson> terms(AggRun& run, const AggSpec& a, const Roaring& docs) {
     const auto& col = index.keyword(f.column);
     std::vector<std::uint32_t> counts(col.term_count(), 0);
     std::uint64_t missing = 0;
-    for_each_doc(docs, [&](DocId d) {
+    run.exec.collect(docs, [&](DocId d) {
       const TermId t = col.term_of(d);
       if (t == kNoTerm) ++missing;
       else ++counts[t];
@@ -235,7 +235,7 @@ Result<ojson> terms(AggRun& run, const AggSpec& a, const Roaring& docs) {
     if (b.missing_bucket) {
       const auto& col = index.keyword(f.column);
       std::vector<DocId> ds;
-      for_each_doc(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
+      run.exec.collect(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
       b.docs |= Roaring(ds.size(), ds.data());
     }
   };
@@ -493,10 +493,10 @@ Result<ojson> run_one(AggRun& run, const AggSpec& a, const Roaring& docs) {
       std::vector<DocId> ds;
       if (f.is_numeric()) {
         const auto& values = idx(run).numeric(f.column).values;
-        for_each_doc(docs, [&](DocId d) { if (values[d] == kMissingNumber) ds.push_back(d); });
+        run.exec.collect(docs, [&](DocId d) { if (values[d] == kMissingNumber) ds.push_back(d); });
       } else if (f.type != FieldType::kRecordId) {
         const auto& col = idx(run).keyword(f.column);
-        for_each_doc(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
+        run.exec.collect(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
       }
       const Roaring inside(ds.size(), ds.data());
       ojson out = ojson::object();

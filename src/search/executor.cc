@@ -140,65 +140,67 @@ Roaring SearchExecutor::all_docs() const {
   return r;
 }
 
-std::vector<TermId> SearchExecutor::matching_terms(const FieldRef& field, const StringPredicate& p,
-                                                          const KeywordColumn& col) {
-  std::vector<TermId> out;
-  const bool text = field.type == FieldType::kText;
-  const bool version = field.type == FieldType::kVersion;
-  const auto& sorted = col.sorted_terms();
+namespace {
 
-  // A test on one value; text fields test each token of the value.
-  auto value_matches = [&](std::string_view v) -> bool {
-    switch (p.op) {
-      case StringPredicate::Op::kEquals:
-        for (const auto& x : p.values) {
-          if (p.case_insensitive ? ascii_lowercase(v) == ascii_lowercase(x) : v == x) return true;
-        }
-        return false;
-      case StringPredicate::Op::kPrefix:
-        return p.case_insensitive ? ascii_lowercase(v).starts_with(ascii_lowercase(p.values[0])) : v.starts_with(p.values[0]);
-      case StringPredicate::Op::kWildcard:
-        return p.case_insensitive ? wildcard_match(ascii_lowercase(p.values[0]), ascii_lowercase(v)) : wildcard_match(p.values[0], v);
-      case StringPredicate::Op::kRegexp:
-        return p.regexp->full_match(v);
-      case StringPredicate::Op::kRange: {
-        if (p.lower && (p.include_lower ? v < *p.lower : v <= *p.lower)) return false;
-        if (p.upper && (p.include_upper ? v > *p.upper : v >= *p.upper)) return false;
-        return true;
+// Does one value (a keyword, or one token of a text value) satisfy a non-range predicate?
+bool value_matches(const StringPredicate& p, std::string_view v) {
+  switch (p.op) {
+    case StringPredicate::Op::kEquals:
+      for (const auto& x : p.values) {
+        if (p.case_insensitive ? ascii_lowercase(v) == ascii_lowercase(x) : v == x) return true;
       }
-      case StringPredicate::Op::kTokens: return false;  // handled below
+      return false;
+    case StringPredicate::Op::kPrefix:
+      return p.case_insensitive ? ascii_lowercase(v).starts_with(ascii_lowercase(p.values[0])) : v.starts_with(p.values[0]);
+    case StringPredicate::Op::kWildcard:
+      return p.case_insensitive ? wildcard_match(ascii_lowercase(p.values[0]), ascii_lowercase(v)) : wildcard_match(p.values[0], v);
+    case StringPredicate::Op::kRegexp:
+      return p.regexp->full_match(v);
+    case StringPredicate::Op::kRange:
+      if (p.lower && (p.include_lower ? v < *p.lower : v <= *p.lower)) return false;
+      if (p.upper && (p.include_upper ? v > *p.upper : v >= *p.upper)) return false;
+      return true;
+    case StringPredicate::Op::kTokens: return false;  // matched token lists, not single values
+  }
+  return false;
+}
+
+// Does a text value's token list match a kTokens predicate (all tokens; in order for a phrase)?
+bool tokens_match(const StringPredicate& p, const std::vector<std::string>& tokens) {
+  if (p.phrase && p.values.size() > 1) {
+    for (std::size_t i = 0; i + p.values.size() <= tokens.size(); ++i) {
+      if (std::equal(p.values.begin(), p.values.end(), tokens.begin() + static_cast<std::ptrdiff_t>(i))) return true;
     }
     return false;
-  };
-
-  if (text) {
-    // Text columns hold few distinct values (compiler command lines): test every one.
-    for (TermId t = 0; t < col.term_count(); ++t) {
-      const auto& tokens = col.tokens(t);
-      bool hit = false;
-      if (p.op == StringPredicate::Op::kTokens) {
-        if (p.phrase && p.values.size() > 1) {
-          for (std::size_t i = 0; i + p.values.size() <= tokens.size() && !hit; ++i) {
-            hit = std::equal(p.values.begin(), p.values.end(), tokens.begin() + static_cast<std::ptrdiff_t>(i));
-          }
-        } else {
-          hit = std::all_of(p.values.begin(), p.values.end(), [&](const std::string& want) {
-            return std::find(tokens.begin(), tokens.end(), want) != tokens.end();
-          });
-        }
-      } else {
-        for (const auto& tok : tokens) {
-          if (value_matches(tok)) { hit = true; break; }
-        }
-      }
-      if (hit) out.push_back(t);
-    }
-    return out;
   }
+  return std::all_of(p.values.begin(), p.values.end(), [&](const std::string& want) {
+    return std::find(tokens.begin(), tokens.end(), want) != tokens.end();
+  });
+}
 
+// [begin, end) of `order` (term ids sorted by `key_of`) between the predicate's range bounds.
+template <typename Order, typename KeyOf, typename Key>
+std::vector<TermId> terms_in_range(const Order& order, KeyOf key_of, const std::optional<Key>& lower, bool include_lower,
+                                   const std::optional<Key>& upper, bool include_upper) {
+  auto begin = order.begin(), end = order.end();
+  const auto below = [&](TermId t, const Key& k) { return key_of(t) < k; };
+  const auto above = [&](const Key& k, TermId t) { return k < key_of(t); };
+  if (lower) begin = include_lower ? std::lower_bound(order.begin(), order.end(), *lower, below)
+                                   : std::upper_bound(order.begin(), order.end(), *lower, above);
+  if (upper) end = include_upper ? std::upper_bound(order.begin(), order.end(), *upper, above)
+                                 : std::lower_bound(order.begin(), order.end(), *upper, below);
+  return begin < end ? std::vector<TermId>(begin, end) : std::vector<TermId>{};
+}
+
+}  // namespace
+
+std::vector<TermId> SearchExecutor::matching_terms(const FieldRef& field, const StringPredicate& p,
+                                                   const KeywordColumn& col) {
+  if (field.type == FieldType::kText) return matching_text_terms(p, col);
   switch (p.op) {
     case StringPredicate::Op::kEquals:
       if (!p.case_insensitive) {
+        std::vector<TermId> out;
         for (const auto& v : p.values) {
           if (auto t = col.find(v)) out.push_back(*t);
         }
@@ -207,72 +209,64 @@ std::vector<TermId> SearchExecutor::matching_terms(const FieldRef& field, const 
         return out;
       }
       break;
-    case StringPredicate::Op::kTokens:
+    case StringPredicate::Op::kTokens: {
       // A phrase on a keyword field is the exact value.
-      {
-        std::string joined;
-        for (const auto& v : p.values) joined += (joined.empty() ? "" : " ") + v;
-        if (auto t = col.find(joined)) out.push_back(*t);
-        return out;
-      }
+      std::string joined;
+      for (const auto& v : p.values) joined += (joined.empty() ? "" : " ") + v;
+      if (auto t = col.find(joined)) return {*t};
+      return {};
+    }
     case StringPredicate::Op::kRange:
-      if (version) {
-        const auto& vs = col.version_sorted_terms();
-        const std::string lo = p.lower ? mozilla_version_sort_key(*p.lower) : std::string();
-        const std::string hi = p.upper ? mozilla_version_sort_key(*p.upper) : std::string();
-        auto begin = vs.begin(), end = vs.end();
-        if (p.lower) {
-          begin = p.include_lower
-                      ? std::lower_bound(vs.begin(), vs.end(), lo, [&](TermId t, const std::string& k) { return col.version_key(t) < k; })
-                      : std::upper_bound(vs.begin(), vs.end(), lo, [&](const std::string& k, TermId t) { return k < col.version_key(t); });
-        }
-        if (p.upper) {
-          end = p.include_upper
-                    ? std::upper_bound(vs.begin(), vs.end(), hi, [&](const std::string& k, TermId t) { return k < col.version_key(t); })
-                    : std::lower_bound(vs.begin(), vs.end(), hi, [&](TermId t, const std::string& k) { return col.version_key(t) < k; });
-        }
-        if (begin < end) out.assign(begin, end);
-        return out;
-      } else {
-        auto begin = sorted.begin(), end = sorted.end();
-        if (p.lower) {
-          const std::string_view lo = *p.lower;
-          begin = p.include_lower
-                      ? std::lower_bound(sorted.begin(), sorted.end(), lo, [&](TermId t, std::string_view k) { return col.term(t) < k; })
-                      : std::upper_bound(sorted.begin(), sorted.end(), lo, [&](std::string_view k, TermId t) { return k < col.term(t); });
-        }
-        if (p.upper) {
-          const std::string_view hi = *p.upper;
-          end = p.include_upper
-                    ? std::upper_bound(sorted.begin(), sorted.end(), hi, [&](std::string_view k, TermId t) { return k < col.term(t); })
-                    : std::lower_bound(sorted.begin(), sorted.end(), hi, [&](TermId t, std::string_view k) { return col.term(t) < k; });
-        }
-        if (begin < end) out.assign(begin, end);
-        return out;
+      if (field.type == FieldType::kVersion) {
+        const std::optional<std::string> lo = p.lower ? std::optional(mozilla_version_sort_key(*p.lower)) : std::nullopt;
+        const std::optional<std::string> hi = p.upper ? std::optional(mozilla_version_sort_key(*p.upper)) : std::nullopt;
+        return terms_in_range(col.version_sorted_terms(), [&](TermId t) -> const std::string& { return col.version_key(t); },
+                              lo, p.include_lower, hi, p.include_upper);
       }
+      return terms_in_range(col.sorted_terms(), [&](TermId t) { return std::string(col.term(t)); }, p.lower,
+                            p.include_lower, p.upper, p.include_upper);
     default:
       break;
   }
+  return matching_scanned_terms(p, col);
+}
 
-  // Prefix, wildcard and regexp: narrow to the terms sharing the literal prefix, then test.
+// Text columns hold few distinct values (compiler command lines): every value's tokens are tested.
+std::vector<TermId> SearchExecutor::matching_text_terms(const StringPredicate& p, const KeywordColumn& col) {
+  std::vector<TermId> out;
+  for (TermId t = 0; t < col.term_count() && !out_of_time(); ++t) {
+    const auto& tokens = col.tokens(t);
+    const bool hit = p.op == StringPredicate::Op::kTokens
+                         ? tokens_match(p, tokens)
+                         : std::any_of(tokens.begin(), tokens.end(), [&](const std::string& tok) { return value_matches(p, tok); });
+    if (hit) out.push_back(t);
+  }
+  return out;
+}
+
+// Prefix, wildcard, regexp and case-insensitive terms: narrowed to the terms that share the
+// pattern's literal prefix (in byte order), then each tested.
+std::vector<TermId> SearchExecutor::matching_scanned_terms(const StringPredicate& p, const KeywordColumn& col) {
   std::string prefix;
   if (!p.case_insensitive) {
     if (p.op == StringPredicate::Op::kPrefix) prefix = p.values[0];
     else if (p.op == StringPredicate::Op::kWildcard) prefix = wildcard_literal_prefix(p.values[0]);
     else if (p.op == StringPredicate::Op::kRegexp) prefix = p.regexp->literal_prefix();
   }
+  const auto& sorted = col.sorted_terms();
   auto it = prefix.empty() ? sorted.begin()
                            : std::lower_bound(sorted.begin(), sorted.end(), std::string_view(prefix),
                                               [&](TermId t, std::string_view k) { return col.term(t) < k; });
-  for (; it != sorted.end(); ++it) {
+  std::vector<TermId> out;
+  for (; it != sorted.end() && !out_of_time(); ++it) {
     const std::string_view v = col.term(*it);
     if (!prefix.empty() && !v.starts_with(prefix)) break;
-    if (value_matches(v)) out.push_back(*it);
+    if (value_matches(p, v)) out.push_back(*it);
   }
   return out;
 }
 
-Roaring SearchExecutor::record_id_docs(const StringPredicate& p) const {
+Roaring SearchExecutor::record_id_docs(const StringPredicate& p) {
   std::vector<DocId> docs;
   if (p.op == StringPredicate::Op::kEquals && !p.case_insensitive) {
     for (const auto& v : p.values) {
@@ -283,7 +277,7 @@ Roaring SearchExecutor::record_id_docs(const StringPredicate& p) const {
     return bitmap_of(docs);
   }
   // Other conditions on the id keyword: test each id's decimal text.
-  for (DocId d = 0; d < index_.doc_count(); ++d) {
+  for (DocId d = 0; d < index_.doc_count() && !out_of_time(); ++d) {
     const std::string v = std::to_string(index_.record_id(d));
     bool hit = false;
     switch (p.op) {
@@ -317,12 +311,12 @@ Result<Evaluated> SearchExecutor::evaluate_field(const FieldQuery& q, MatchedTer
     std::vector<DocId> docs;
     if (f.is_numeric()) {
       const auto& values = index_.numeric(f.column).values;
-      for (DocId d = 0; d < n; ++d) {
+      for (DocId d = 0; d < n && !((d & 0xFFFF) == 0 && out_of_time(0x10000)); ++d) {
         if (values[d] != kMissingNumber) docs.push_back(d);
       }
     } else {
       const auto& col = index_.keyword(f.column);
-      for (DocId d = 0; d < n; ++d) {
+      for (DocId d = 0; d < n && !((d & 0xFFFF) == 0 && out_of_time(0x10000)); ++d) {
         if (col.term_of(d) != kNoTerm) docs.push_back(d);
       }
     }
@@ -336,12 +330,12 @@ Result<Evaluated> SearchExecutor::evaluate_field(const FieldQuery& q, MatchedTer
     std::vector<DocId> docs;
     if (np->is_range) {
       const std::int64_t lo = np->lower, hi = np->upper;
-      for (DocId d = 0; d < n; ++d) {
+      for (DocId d = 0; d < n && !((d & 0xFFFF) == 0 && out_of_time(0x10000)); ++d) {
         const std::int64_t v = values[d];
         if (v != kMissingNumber && v >= lo && v <= hi) docs.push_back(d);
       }
     } else {
-      for (DocId d = 0; d < n; ++d) {
+      for (DocId d = 0; d < n && !((d & 0xFFFF) == 0 && out_of_time(0x10000)); ++d) {
         const std::int64_t v = values[d];
         if (v == kMissingNumber) continue;
         for (const auto x : np->values) {
@@ -367,6 +361,7 @@ Result<Evaluated> SearchExecutor::evaluate_field(const FieldQuery& q, MatchedTer
   } else if (!terms.empty()) {
     std::vector<DocId> docs;  // single-document terms, gathered into one bitmap at the end
     for (const TermId t : terms) {
+      if (out_of_time(16)) break;
       if (col.doc_freq(t) == 1) col.append_postings(t, docs);
       else col.add_postings(t, e.docs);
     }
@@ -436,7 +431,7 @@ Result<Evaluated> SearchExecutor::evaluate_bool(const BoolQuery& q, MatchedTerms
     } else if (need > 1) {
       // Count, per candidate document, how many should clauses it matches.
       std::vector<std::uint16_t> counts(index_.doc_count(), 0);
-      for (const auto& s : should) for_each_doc(s.docs, [&](DocId d) { ++counts[d]; });
+      for (const auto& s : should) collect(s.docs, [&](DocId d) { ++counts[d]; });
       std::vector<DocId> docs;
       for (DocId d = 0; d < counts.size(); ++d) {
         if (counts[d] >= need) docs.push_back(d);
@@ -633,7 +628,7 @@ Result<std::vector<SearchExecutor::Hit>> SearchExecutor::top_hits(const Roaring&
     auto worse_on_top = [&](const Hit& a, const Hit& b) { return before(a, b); };
     std::priority_queue<Hit, std::vector<Hit>, decltype(worse_on_top)> heap(worse_on_top);
     Hit probe{0, 0.0f, std::vector<double>(sort.size())};
-    for_each_doc(docs, [&](DocId d) {
+    collect(docs, [&](DocId d) {
       probe.doc = d;
       probe.score = compute_scores ? matched.score(d) : (constant ? matched.constant : 0.0f);
       for (std::size_t i = 0; i < sort.size(); ++i) probe.keys[i] = sort_key_of(d, sort[i], probe.score);

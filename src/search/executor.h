@@ -4,8 +4,17 @@
 // them (or track_scores), from the same evaluation tree (keyword fields have no norms, so a
 // document's score is a sum of per-clause constants, as in Lucene's BM25 with tf = 1).
 //
+// Time budget: a Deadline (core/clock.h) bounds the work. The clock is read every few thousand
+// units of work (documents, dictionary terms), never per document. When the deadline passes while
+// the query is being evaluated, nothing is known to match and the answer is empty; when it passes
+// while hits and aggregations are collected, they hold what was collected so far. Either way the
+// response says "timed_out": true, as Elasticsearch does; every hit returned does match.
+//
+// Ownership: borrows the index and limits for its lifetime (one request).
 // Thread safety: a SearchExecutor is used by one thread for one request; many executors may
 // read the same index at once (the caller holds the index's read lock).
+// Failure: kInvalidArgument for requests that only turn out wrong against the data (a
+// search_after value of the wrong kind, too many buckets).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <roaring/roaring.hh>
 
+#include "core/clock.h"
 #include "core/status.h"
 #include "search/index.h"
 #include "search/query.h"
@@ -48,7 +58,12 @@ struct MatchedTerms {
 
 class SearchExecutor {
  public:
-  SearchExecutor(const SearchIndex& index, const SearchLimits& limits) : index_(index), limits_(limits) {}
+  // `clock` times "took"; `deadline` bounds the work (see above).
+  SearchExecutor(const SearchIndex& index, const SearchLimits& limits, const Clock& clock, Deadline deadline)
+      : index_(index), limits_(limits), clock_(clock), deadline_(deadline) {}
+  // No deadline, the system clock (tests and benchmarks).
+  SearchExecutor(const SearchIndex& index, const SearchLimits& limits)
+      : SearchExecutor(index, limits, system_clock(), Deadline::never()) {}
 
   // The complete response body for a request.
   Result<std::string> run(const SearchRequest& request);
@@ -58,6 +73,31 @@ class SearchExecutor {
   const SearchIndex& index() const { return index_; }
   const SearchLimits& limits() const { return limits_; }
   Roaring all_docs() const;
+
+  // True once the deadline has passed. `work` is how much was done since the last call; the
+  // clock is read only every kWorkPerClockRead units.
+  bool out_of_time(std::size_t work = 1) {
+    if (timed_out_) return true;
+    if (!deadline_.is_set()) return false;
+    work_since_clock_read_ += work;
+    if (work_since_clock_read_ < kWorkPerClockRead) return false;
+    work_since_clock_read_ = 0;
+    timed_out_ = deadline_.expired();
+    return timed_out_;
+  }
+  bool timed_out() const { return timed_out_; }
+  // for_each_doc that stops after the block in hand once out of time.
+  template <typename F>
+  void collect(const Roaring& docs, F&& f) {
+    roaring_uint32_iterator_t it;
+    roaring_init_iterator(&docs.roaring, &it);
+    std::uint32_t buffer[256];
+    while (!out_of_time(256)) {
+      const std::uint32_t n = roaring_read_uint32_iterator(&it, buffer, 256);
+      for (std::uint32_t i = 0; i < n; ++i) f(buffer[i]);
+      if (n < 256) break;
+    }
+  }
 
   struct Hit {
     DocId doc;
@@ -77,14 +117,22 @@ class SearchExecutor {
   Result<Evaluated> evaluate_field(const FieldQuery& q, MatchedTerms* highlight);
   Result<Evaluated> evaluate_bool(const BoolQuery& q, MatchedTerms* highlight);
   std::vector<TermId> matching_terms(const FieldRef& field, const StringPredicate& p, const KeywordColumn& col);
-  Roaring record_id_docs(const StringPredicate& p) const;
+  std::vector<TermId> matching_text_terms(const StringPredicate& p, const KeywordColumn& col);
+  std::vector<TermId> matching_scanned_terms(const StringPredicate& p, const KeywordColumn& col);
+  Roaring record_id_docs(const StringPredicate& p);
   double sort_key_of(DocId d, const SortKey& key, float score) const;
   Result<double> search_after_key(const nlohmann::json& value, const SortKey& key) const;
   void write_sort_value(std::string& out, DocId d, const SortKey& key, double k) const;
   void write_source(std::string& out, DocId d, const SourceFilter& source) const;
 
+  static constexpr std::size_t kWorkPerClockRead = 4096;
+
   const SearchIndex& index_;
   const SearchLimits& limits_;
+  const Clock& clock_;
+  Deadline deadline_;
+  bool timed_out_ = false;
+  std::size_t work_since_clock_read_ = 0;
 };
 
 // Aggregations over a set of documents (aggregations.cc).

@@ -6,9 +6,8 @@
 #include <new>
 
 #include <sys/mman.h>
-#include <atomic>
+
 #include <functional>
-#include <thread>
 
 #include <simdjson.h>
 
@@ -134,16 +133,40 @@ void KeywordColumn::append_postings(TermId t, std::vector<DocId>& out) const {
   for_each_doc(lists_[head_[t]], [&](DocId d) { out.push_back(d); });
 }
 
+namespace {
+
+// Merges `fresh` (sorted by `less`) into `sorted` (sorted by `less`). A small batch into a large
+// dictionary is placed by binary search, so the old terms are moved, never compared: a catch-up
+// of a few thousand records into a million-term column costs a memmove, not a million string
+// comparisons. Ties keep the old term first, as std::merge does.
+template <typename Less>
+std::vector<TermId> merge_terms(const std::vector<TermId>& sorted, const std::vector<TermId>& fresh, Less less) {
+  std::vector<TermId> merged;
+  merged.reserve(sorted.size() + fresh.size());
+  if (fresh.size() * 32 >= sorted.size()) {
+    std::merge(sorted.begin(), sorted.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), less);
+    return merged;
+  }
+  auto from = sorted.begin();
+  for (const TermId t : fresh) {
+    const auto at = std::upper_bound(from, sorted.end(), t, less);
+    merged.insert(merged.end(), from, at);
+    merged.push_back(t);
+    from = at;
+  }
+  merged.insert(merged.end(), from, sorted.end());
+  return merged;
+}
+
+}  // namespace
+
 void KeywordColumn::finish_batch() {
   if (sorted_until_ == term_ref_.size()) return;
   const auto by_bytes = [this](TermId a, TermId b) { return term(a) < term(b); };
   std::vector<TermId> fresh(term_ref_.size() - sorted_until_);
   for (std::size_t i = 0; i < fresh.size(); ++i) fresh[i] = static_cast<TermId>(sorted_until_ + i);
   std::sort(fresh.begin(), fresh.end(), by_bytes);
-  std::vector<TermId> merged;
-  merged.reserve(term_ref_.size());
-  std::merge(sorted_.begin(), sorted_.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), by_bytes);
-  sorted_ = std::move(merged);
+  sorted_ = merge_terms(sorted_, fresh, by_bytes);
   rank_.resize(term_ref_.size());
   for (std::size_t i = 0; i < sorted_.size(); ++i) rank_[sorted_[i]] = static_cast<std::uint32_t>(i);
 
@@ -155,11 +178,7 @@ void KeywordColumn::finish_batch() {
       return version_keys_[a] != version_keys_[b] ? version_keys_[a] < version_keys_[b] : term(a) < term(b);
     };
     std::sort(fresh.begin(), fresh.end(), by_version);
-    std::vector<TermId> vmerged;
-    vmerged.reserve(term_ref_.size());
-    std::merge(version_sorted_.begin(), version_sorted_.end(), fresh.begin(), fresh.end(), std::back_inserter(vmerged),
-               by_version);
-    version_sorted_ = std::move(vmerged);
+    version_sorted_ = merge_terms(version_sorted_, fresh, by_version);
     version_rank_.resize(term_ref_.size());
     for (std::size_t i = 0; i < version_sorted_.size(); ++i) version_rank_[version_sorted_[i]] = static_cast<std::uint32_t>(i);
   }
@@ -227,26 +246,23 @@ void SearchIndex::reserve(std::size_t docs) {
   }
 }
 
-void SearchIndex::finish() {
-  // Columns are independent: after a large append (the start-up build sorts 1M URLs, revisions
-  // and build ids) two threads halve the wait. Small catch-ups stay on the caller's thread.
+void SearchIndex::finish(Executor* executor) {
   std::vector<KeywordColumn*> pending;
   for (auto& k : keyword_) {
     if (k && k->unsorted_terms() > 0) pending.push_back(k.get());
   }
   std::size_t unsorted = 0;
   for (const auto* k : pending) unsorted += k->unsorted_terms();
-  if (unsorted < 100'000) {
+  // Columns are independent: after a large append (the start-up build sorts 1M URLs, revisions
+  // and build ids) the executor's workers share them. Small catch-ups stay on this thread.
+  if (executor == nullptr || unsorted < 100'000) {
     for (auto* k : pending) k->finish_batch();
     return;
   }
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < pending.size(); i = next++) pending[i]->finish_batch();
-  };
-  std::thread helper(work);
-  work();
-  helper.join();
+  (void)executor->parallel_for(pending.size(), 0, [&](std::size_t i) {
+    pending[i]->finish_batch();
+    return Status::ok();
+  });
 }
 
 void SearchIndex::index_document(DocId d, ByteArena::Ref doc_ref, std::string_view doc) {

@@ -27,6 +27,7 @@
 
 #include <roaring/roaring.hh>
 
+#include "core/executor.h"
 #include "search/field_catalog.h"
 #include "store/record_store.h"
 
@@ -156,9 +157,10 @@ class SearchIndex {
     finish();
   }
   // The two halves of add_batch, for a long catch-up: many appends, one finish. The index must
-  // not be read between an append and the next finish.
+  // not be read between an append and the next finish. finish() sorts large batches of new
+  // terms on the executor's workers (nullptr: on this thread).
   void append(std::span<const IndexInput> records);
-  void finish();
+  void finish(Executor* executor = nullptr);
   // Room for this many documents in all, so a large catch-up does not regrow every column.
   void reserve(std::size_t docs);
 

@@ -5,6 +5,7 @@
 // Thread safety: immutable after parsing; a SearchRequest may be executed from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -174,6 +175,9 @@ struct SearchRequest {
   bool track_total_hits = true;
   bool track_scores = false;
   std::optional<double> min_score;
+  // Elasticsearch's "timeout": stop collecting after this long (see executor.h). Unset: the
+  // server's own limit applies.
+  std::optional<std::chrono::nanoseconds> timeout;
 };
 
 }  // namespace bh::search

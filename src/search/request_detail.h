@@ -4,7 +4,9 @@
 // Thread safety: pure functions over a per-request Context.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,8 @@ Result<bool> bool_of(const json& j, std::string_view what);
 // size/from/min_doc_count: whole numbers, also as strings ("10").
 Result<std::int64_t> count_of(const json& j, std::string_view what);
 Result<std::vector<std::string>> string_list(const json& j, std::string_view what);
+// An Elasticsearch time value ("30s", "500ms", "2m", "1.5s", "100micros"); "-1" is none.
+Result<std::optional<std::chrono::nanoseconds>> time_value(std::string_view text, std::string_view setting);
 
 Result<QueryPtr> parse_query(Context& ctx, const json& j, std::size_t depth, bool filter_context);
 Result<std::vector<SortKey>> parse_sort(const json& j);

@@ -535,6 +535,28 @@ Result<std::vector<std::string>> string_list(const json& j, std::string_view wha
   return out;
 }
 
+Result<std::optional<std::chrono::nanoseconds>> time_value(std::string_view text, std::string_view setting) {
+  std::string v = ascii_lowercase(text);
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  if (v == "-1") return std::optional<std::chrono::nanoseconds>();
+  if (v == "0") return std::optional<std::chrono::nanoseconds>(std::chrono::nanoseconds(0));
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"nanos", 1.0}, {"micros", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}};
+  for (const auto& [unit, nanos] : kUnits) {
+    if (!v.ends_with(unit)) continue;
+    const std::string number = v.substr(0, v.size() - unit.size());
+    const bool well_formed = !number.empty() && number.find_first_not_of("0123456789.") == std::string::npos &&
+                             std::count(number.begin(), number.end(), '.') <= 1 && number != ".";
+    if (!well_formed) break;
+    const double amount = std::stod(number) * nanos;
+    if (amount > 1e18) return bad(fmt::format("failed to parse setting [{}] with value [{}]: too long", setting, text));
+    return std::optional<std::chrono::nanoseconds>(std::chrono::nanoseconds(static_cast<std::int64_t>(amount)));
+  }
+  return bad(fmt::format("failed to parse setting [{}] with value [{}] as a time value: unit is missing or unrecognized",
+                         setting, text));
+}
+
 Result<SourceFilter> parse_source(const json& j) {
   SourceFilter s;
   if (j.is_boolean()) {
@@ -652,8 +674,11 @@ Result<SearchRequest> parse_search_body(std::string_view body, const SearchLimit
       else return bad("track_total_hits must be a boolean or an integer");
     } else if (k == "track_scores") { BH_ASSIGN_OR_RETURN(r.track_scores, bool_of(v, "track_scores")); }
     else if (k == "min_score") { BH_ASSIGN_OR_RETURN(float m, number_of(v, "min_score")); r.min_score = m; }
-    else if (k == "timeout" || k == "terminate_after" || k == "stats" || k == "_name") {
-      // Accepted and ignored: every search here is bounded and finishes.
+    else if (k == "timeout") {
+      if (!v.is_string() && !v.is_number_integer()) return bad("[timeout] must be a time value such as \"500ms\"");
+      BH_ASSIGN_OR_RETURN(r.timeout, time_value(v.is_string() ? v.get<std::string>() : v.dump(), "timeout"));
+    } else if (k == "terminate_after" || k == "stats" || k == "_name") {
+      // Accepted and ignored: they change nothing in a one-shard answer.
     } else if ((k == "explain" || k == "version" || k == "profile" || k == "seq_no_primary_term") && v == false) {
     } else {
       return bad(fmt::format("[{}] is not a search option buildhub supports", k));
@@ -704,6 +729,7 @@ Result<SearchRequest> parse_uri_search(const std::vector<std::pair<std::string, 
       if (v == "false") r.source.enabled = false;
       else if (v != "true") r.source.includes = {v};
     } else if (k == "track_total_hits") r.track_total_hits = v != "false";
+    else if (k == "timeout") { BH_ASSIGN_OR_RETURN(r.timeout, time_value(v, "timeout")); }
     // Other parameters (pretty, filter_path, ...) do not change the answer's content.
   }
   if (q) {

@@ -214,7 +214,8 @@ void SearchExecutor::write_hit(std::string& out, const Hit& hit, const std::vect
 }
 
 Result<std::string> SearchExecutor::run(const SearchRequest& req) {
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = clock_.monotonic_now();
+  if (deadline_.expired()) timed_out_ = true;  // spent its time waiting for a worker
   MatchedTerms matched_terms;
   BH_ASSIGN_OR_RETURN(Evaluated matched, evaluate(*req.query, req.highlight ? &matched_terms : nullptr));
   for (auto& [col, terms] : matched_terms.by_column) {
@@ -233,9 +234,16 @@ Result<std::string> SearchExecutor::run(const SearchRequest& req) {
     BH_ASSIGN_OR_RETURN(Evaluated pf, evaluate(*req.post_filter, nullptr));
     matched.docs &= pf.docs;
   }
+  if (timed_out_) {
+    // Out of time while evaluating: a half-evaluated query (a must_not not yet applied) could
+    // match documents it should not, so nothing counts as matched.
+    matched.docs = Roaring();
+    agg_docs = Roaring();
+    matched_terms.by_column.clear();
+  }
   if (req.min_score) {
     std::vector<DocId> keep;
-    for_each_doc(matched.docs, [&](DocId d) {
+    collect(matched.docs, [&](DocId d) {
       if (matched.score(d) >= *req.min_score) keep.push_back(d);
     });
     matched.docs = Roaring(keep.size(), keep.data());
@@ -250,16 +258,16 @@ Result<std::string> SearchExecutor::run(const SearchRequest& req) {
 
   std::string out;
   out.reserve(512 + hits.size() * 1400);
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  out += fmt::format(R"({{"took":{},"timed_out":false,"_shards":{{"total":1,"successful":1,"skipped":0,"failed":0}},"hits":{{"total":{},"max_score":)",
-                     took, req.track_total_hits ? static_cast<std::int64_t>(total) : -1);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonic_now() - started).count();
+  out += fmt::format(R"({{"took":{},"timed_out":{},"_shards":{{"total":1,"successful":1,"skipped":0,"failed":0}},"hits":{{"total":{},"max_score":)",
+                     took, timed_out_, req.track_total_hits ? static_cast<std::int64_t>(total) : -1);
   if (!scored || total == 0) {
     out += "null";
   } else if (sort_by_score && req.sort.empty() && !hits.empty() && req.from == 0 && !req.search_after) {
     append_json_score(out, hits.front().score);
   } else {
     float best = 0;
-    for_each_doc(matched.docs, [&](DocId d) { best = std::max(best, matched.score(d)); });
+    collect(matched.docs, [&](DocId d) { best = std::max(best, matched.score(d)); });
     append_json_score(out, best);
   }
   out += R"(,"hits":[)";

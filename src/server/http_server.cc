@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <list>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "core/thread.h"
 #include "server/url.h"
 
 namespace bh {
@@ -34,10 +36,11 @@ class Connection;
 class ServerImpl final : public HttpServer {
  public:
   ServerImpl(const HttpServerOptions& options, HttpHandler handler, std::shared_ptr<const Logger> logger,
-             MetricsRegistry& metrics)
+             MetricsRegistry& metrics, const Clock& clock)
       : options_(options),
         handler_(std::move(handler)),
         logger_(std::move(logger)),
+        clock_(clock),
         acceptor_(io_),
         signals_(io_),
         connections_active_(metrics.gauge("buildhub_http_connections_active", "Open HTTP connections")),
@@ -81,7 +84,7 @@ class ServerImpl final : public HttpServer {
     asio::co_spawn(io_, accept_loop(), asio::detached);
     unsigned n = options_.io_threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options_.io_threads;
     for (unsigned i = 0; i < n; ++i) {
-      threads_.emplace_back([this] { io_.run(); });
+      threads_.push_back(start_thread(fmt::format("bh-http-io-{}", i), [this] { io_.run(); }));
     }
   }
 
@@ -105,6 +108,7 @@ class ServerImpl final : public HttpServer {
   const HttpServerOptions& options() const { return options_; }
   const HttpHandler& handler() const { return handler_; }
   const Logger& logger() const { return *logger_; }
+  const Clock& clock() const { return clock_; }
   bool stopping() const { return stopping_.load(); }
   Counter& protocol_errors() { return protocol_errors_; }
 
@@ -115,10 +119,11 @@ class ServerImpl final : public HttpServer {
   HttpServerOptions options_;
   HttpHandler handler_;
   std::shared_ptr<const Logger> logger_;
+  const Clock& clock_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
-  std::vector<std::thread> threads_;
+  std::vector<std::jthread> threads_;
   std::mutex wait_mutex_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -153,7 +158,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   asio::awaitable<void> write_response(HttpResponse response, unsigned version, bool keep_alive, bool head,
-                                       std::chrono::steady_clock::time_point started);
+                                       Clock::Instant started);
+  // Hands the request to the handler and waits, without holding a thread, for its answer.
+  asio::awaitable<HttpResponse> answer(HttpRequest request);
   asio::awaitable<void> refuse(int status, std::string_view message, unsigned version);
 
   ServerImpl& server_;
@@ -162,16 +169,47 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool busy_ = false;
 };
 
+asio::awaitable<HttpResponse> Connection::answer(HttpRequest request) {
+  // The answer may come from any thread. It is handed to this connection's strand, where it
+  // fills `pending` and cancels the timer this coroutine waits on: asio's own completion path
+  // resumes the coroutine, on its strand.
+  struct Pending {
+    explicit Pending(const beast::tcp_stream::executor_type& strand) : wake(strand, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer wake;
+    std::optional<HttpResponse> response;
+  };
+  const auto strand = stream_.get_executor();
+  auto pending = std::make_shared<Pending>(strand);
+  Responder respond([pending, strand](HttpResponse response) {
+    asio::post(strand, [pending, response = std::move(response)]() mutable {
+      pending->response = std::move(response);
+      pending->wake.cancel();
+    });
+  });
+  const std::string path = request.path;
+  try {
+    server_.handler()(std::move(request), std::move(respond));
+  } catch (const std::exception& e) {
+    server_.logger().error("handler threw", {{"path", path}, {"error", e.what()}});
+    HttpResponse r;
+    r.status = 500;
+    r.body = json_error("internal error");
+    pending->response = std::move(r);
+  }
+  // Posted answers run only after this turn of the strand, so the wait below is in place first.
+  while (!pending->response) co_await pending->wake.async_wait(kAsTuple);
+  co_return std::move(*pending->response);
+}
+
 asio::awaitable<void> Connection::write_response(HttpResponse response, unsigned version, bool keep_alive, bool head,
-                                                 std::chrono::steady_clock::time_point started) {
+                                                 Clock::Instant started) {
   http::response<http::string_body> res;
   res.version(version);
   res.result(static_cast<unsigned>(response.status));
   res.set(http::field::server, "buildhub");
   res.set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) res.insert(name, value);
-  const double elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const double elapsed_ms = std::chrono::duration<double, std::milli>(server_.clock().monotonic_now() - started).count();
   res.set("X-Response-Time", fmt::format("{:.3f}", elapsed_ms));
   res.keep_alive(keep_alive);
   const std::size_t body_size = response.body.size();
@@ -195,7 +233,7 @@ asio::awaitable<void> Connection::refuse(int status, std::string_view message, u
   HttpResponse r;
   r.status = status;
   r.body = json_error(message);
-  co_await write_response(std::move(r), version, false, false, std::chrono::steady_clock::now());
+  co_await write_response(std::move(r), version, false, false, server_.clock().monotonic_now());
 }
 
 asio::awaitable<void> Connection::serve() {
@@ -239,14 +277,14 @@ asio::awaitable<void> Connection::serve() {
       break;
     }
     busy_ = true;
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = server_.clock().monotonic_now();
     http::request<http::string_body> req = parser.release();
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
     boost::system::error_code rec;
-    const auto remote = stream_.socket().remote_endpoint(rec);
-    if (!rec) request.remote_address = remote.address().to_string();
+    const auto endpoint = stream_.socket().remote_endpoint(rec);
+    if (!rec) request.remote_address = endpoint.address().to_string();
     for (const auto& field : req) {
       std::string name(field.name_string());
       for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -255,31 +293,28 @@ asio::awaitable<void> Connection::serve() {
     request.body = std::move(req.body());
     HttpResponse response;
     auto split = split_target(request.target);
+    const std::string method = request.method;
+    const std::string remote = request.remote_address;
+    std::string path;
     if (!split) {
       response.status = 400;
       response.body = json_error(split.error().message());
     } else {
+      path = split->path;
       request.path = std::move(split->path);
       request.query = std::move(split->query);
-      try {
-        response = server_.handler()(request);
-      } catch (const std::exception& e) {
-        server_.logger().error("handler threw", {{"path", request.path}, {"error", e.what()}});
-        response = HttpResponse{};
-        response.status = 500;
-        response.body = json_error("internal error");
-      }
+      response = co_await answer(std::move(request));
     }
     const bool keep_alive = req.keep_alive() && !server_.stopping();
     const int status = response.status;
-    co_await write_response(std::move(response), req.version(), keep_alive, request.method == "HEAD", started);
+    co_await write_response(std::move(response), req.version(), keep_alive, method == "HEAD", started);
     if (opts.access_log && server_.logger().enabled(LogLevel::kInfo)) {
-      server_.logger().info("request", {{"method", request.method},
-                                        {"path", request.path},
+      server_.logger().info("request", {{"method", method},
+                                        {"path", path},
                                         {"status", status},
-                                        {"remote", request.remote_address},
+                                        {"remote", remote},
                                         {"duration_ms", std::chrono::duration<double, std::milli>(
-                                                            std::chrono::steady_clock::now() - started)
+                                                            server_.clock().monotonic_now() - started)
                                                             .count()}});
     }
     busy_ = false;
@@ -365,9 +400,9 @@ void ServerImpl::finish_if_drained() {
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options, HttpHandler handler,
-                                                       std::shared_ptr<const Logger> logger,
-                                                       MetricsRegistry& metrics) {
-  auto server = std::make_unique<ServerImpl>(options, std::move(handler), std::move(logger), metrics);
+                                                       std::shared_ptr<const Logger> logger, MetricsRegistry& metrics,
+                                                       const Clock& clock) {
+  auto server = std::make_unique<ServerImpl>(options, std::move(handler), std::move(logger), metrics, clock);
   BH_RETURN_IF_ERROR(server->bind());
   server->run();
   return std::unique_ptr<HttpServer>(std::move(server));

@@ -3,7 +3,10 @@
 // Each connection is a coroutine on its own strand, so thousands of idle or slow clients cost
 // memory, not threads. Limits: request header size (431), body size (413), and a deadline for
 // reading each request (headers + body), which also bounds keep-alive idleness (slow clients
-// are disconnected, not waited for). Handlers run on the I/O threads and must not block for long.
+// are disconnected, not waited for). The handler is called on an I/O thread and answers through
+// the Responder it is given: at once for quick work, or later from another thread (the router
+// sends long work to the executor), so the I/O threads never run long work; the connection
+// waits for the answer without holding a thread.
 //
 // Shutdown: request_stop() (or SIGINT/SIGTERM when `handle_signals`) stops accepting, closes
 // idle keep-alive connections, lets requests in flight finish (up to `drain_timeout`), then
@@ -12,6 +15,8 @@
 // Every response gets `X-Response-Time` (milliseconds, as Buildhub2 sends it). Handlers never
 // throw across this boundary: an exception escaping a handler becomes a 500 and is logged.
 //
+// Ownership: the caller owns the server. Every Responder handed out must be answered or dropped
+// before the server is destroyed (stop the executor that answers them first).
 // Thread safety: start() once; request_stop() may be called from any thread (also a signal
 // handler context via Asio's signal_set); wait() from one thread.
 #pragma once
@@ -22,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/status.h"
@@ -29,7 +35,7 @@
 
 namespace bh {
 
-using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+using HttpHandler = std::function<void(HttpRequest, Responder)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -49,7 +55,8 @@ class HttpServer {
   // Binds and starts serving on background threads. Fails with kUnavailable when the address
   // cannot be bound (in use, permission).
   static Result<std::unique_ptr<HttpServer>> start(const HttpServerOptions& options, HttpHandler handler,
-                                                    std::shared_ptr<const Logger> logger, MetricsRegistry& metrics);
+                                                    std::shared_ptr<const Logger> logger, MetricsRegistry& metrics,
+                                                    const Clock& clock = system_clock());
   virtual ~HttpServer() = default;
 
   // The port actually bound.

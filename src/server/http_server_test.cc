@@ -5,10 +5,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "core/sync.h"
 
 namespace bh {
 namespace {
@@ -71,24 +74,41 @@ class HttpServerTest : public ::testing::Test {
     options.access_log = false;
     auto s = HttpServer::start(
         options,
-        [](const HttpRequest& r) {
+        [this](HttpRequest r, Responder respond) {
           HttpResponse resp;
           if (r.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(300));
           if (r.path == "/throw") throw std::runtime_error("boom");
           resp.body = "{\"method\":\"" + r.method + "\",\"path\":\"" + r.path + "\",\"body\":" +
                       std::to_string(r.body.size()) + "}";
-          return resp;
+          if (r.path == "/later") {
+            // Answered from another thread after a while: the I/O thread is free meanwhile.
+            MutexLock lock(later_mutex_);
+            later_.emplace_back([this, respond, resp] {
+              std::this_thread::sleep_for(std::chrono::milliseconds(400));
+              later_answered_ = true;
+              respond(resp);
+            });
+            return;
+          }
+          respond(std::move(resp));
         },
         Logger::null(), metrics_);
     ASSERT_TRUE(s) << s.error().to_string();
     server_ = std::move(*s);
   }
   void TearDown() override {
+    {
+      MutexLock lock(later_mutex_);
+      later_.clear();  // joins: every answer is given before the server goes
+    }
     if (server_) {
       server_->request_stop();
       server_->wait();
     }
   }
+  Mutex later_mutex_;
+  std::vector<std::jthread> later_ GUARDED_BY(later_mutex_);
+  std::atomic<bool> later_answered_{false};
   MetricsRegistry metrics_;
   std::unique_ptr<HttpServer> server_;
 };
@@ -105,6 +125,24 @@ TEST_F(HttpServerTest, AnswersAndKeepsAlive) {
   c.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
   const std::string second = c.read_response();
   EXPECT_NE(second.find(R"("method":"POST","path":"/p","body":5)"), std::string::npos) << second;
+}
+
+TEST_F(HttpServerTest, ALateAnswerDoesNotHoldTheOnlyIoThread) {
+  HttpServerOptions options;
+  options.io_threads = 1;
+  start(options);
+  RawClient slow(server_->port());
+  RawClient quick(server_->port());
+  ASSERT_TRUE(slow.connected() && quick.connected());
+  slow.send("GET /later HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  quick.send("GET /now HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string now = quick.read_response();
+  // The quick request was answered while the late one was still waiting for its answer.
+  EXPECT_FALSE(later_answered_.load());
+  EXPECT_NE(now.find(R"("path":"/now")"), std::string::npos) << now;
+  const std::string later = slow.read_response();
+  EXPECT_NE(later.find(R"("path":"/later")"), std::string::npos) << later;
 }
 
 TEST_F(HttpServerTest, AnswersExpectContinueAtOnce) {
@@ -220,7 +258,7 @@ TEST_F(HttpServerTest, BindFailureIsReported) {
   HttpServerOptions o;
   o.port = server_->port();
   o.handle_signals = false;
-  auto second = HttpServer::start(o, [](const HttpRequest&) { return HttpResponse{}; }, Logger::null(), metrics_);
+  auto second = HttpServer::start(o, [](HttpRequest, Responder respond) { respond(HttpResponse{}); }, Logger::null(), metrics_);
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code(), Code::kUnavailable);
 }

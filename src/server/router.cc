@@ -1,6 +1,5 @@
 #include "server/router.h"
 
-#include <chrono>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -37,9 +36,18 @@ HttpResponse error_response(const Status& status) {
   return r;
 }
 
-Router::Router(MetricsRegistry& metrics) : metrics_(metrics) {}
+Router::Router(MetricsRegistry& metrics, const Clock& clock) : metrics_(metrics), clock_(clock) {}
 
 void Router::add(std::string method, std::string pattern, std::string action, RouteHandler handler) {
+  add_route(std::move(method), pattern, std::move(action), std::move(handler), nullptr);
+}
+
+void Router::add_async(std::string method, std::string pattern, std::string action, AsyncRouteHandler handler) {
+  add_route(std::move(method), pattern, std::move(action), nullptr, std::move(handler));
+}
+
+void Router::add_route(std::string method, const std::string& pattern, std::string action, RouteHandler handler,
+                       AsyncRouteHandler async_handler) {
   Route route;
   route.method = std::move(method);
   route.segments = split_segments(pattern);
@@ -47,6 +55,7 @@ void Router::add(std::string method, std::string pattern, std::string action, Ro
                                 {{"action", action}});
   route.action = std::move(action);
   route.handler = std::move(handler);
+  route.async_handler = std::move(async_handler);
   if (pattern.find("{}") == std::string::npos) literal_[pattern].push_back(std::move(route));
   else patterns_.push_back(std::move(route));
 }
@@ -75,32 +84,48 @@ std::vector<std::pair<const Router::Route*, RouteParams>> Router::match(std::str
   return out;
 }
 
-HttpResponse Router::finish(const HttpRequest& request, std::string_view action, HttpResponse response) const {
-  if (starts_with(request.path, "/api/") || request.path == "/api") {
+HttpResponse Router::finish(std::string_view path, std::string_view method, std::string_view action,
+                            HttpResponse response) const {
+  if (starts_with(path, "/api/") || path == "/api") {
     response.set_header("Access-Control-Allow-Origin", "*");
   }
   metrics_
       .counter("buildhub_http_requests_total", "HTTP requests answered, by action, method and status",
-               {{"action", std::string(action)}, {"method", request.method}, {"status", std::to_string(response.status)}})
+               {{"action", std::string(action)}, {"method", std::string(method)}, {"status", std::to_string(response.status)}})
       .inc();
   return response;
 }
 
-HttpResponse Router::dispatch(const HttpRequest& request) const {
-  const auto started = std::chrono::steady_clock::now();
+void Router::dispatch(HttpRequest request, Responder respond) const {
+  const auto started = clock_.monotonic_now();
   const auto candidates = match(request.path);
-  if (candidates.empty()) {
-    return finish(request, "not_found", error_response(not_found("no such endpoint: " + request.path)));
-  }
   const std::string& method = request.method == "HEAD" ? std::string("GET") : request.method;
   for (const auto& [route, params] : candidates) {
     if (route->method != method) continue;
-    HttpResponse response;
-    auto result = route->handler(request, params);
-    if (result) response = std::move(*result);
-    else response = error_response(result.error());
-    route->timer->observe(std::chrono::steady_clock::now() - started);
-    return finish(request, route->action, std::move(response));
+    if (route->handler) {
+      auto result = route->handler(request, params);
+      HttpResponse response = result ? std::move(*result) : error_response(result.error());
+      route->timer->observe(clock_.monotonic_now() - started);
+      respond(finish(request.path, request.method, route->action, std::move(response)));
+      return;
+    }
+    // Timed and counted when the answer comes, on whichever thread gives it.
+    Responder finishing = respond.then([this, route = route, started, path = request.path,
+                                        method_name = request.method](HttpResponse response) {
+      route->timer->observe(clock_.monotonic_now() - started);
+      return finish(path, method_name, route->action, std::move(response));
+    });
+    route->async_handler(std::move(request), params, std::move(finishing));
+    return;
+  }
+  respond(not_routed(request, candidates));
+}
+
+HttpResponse Router::not_routed(const HttpRequest& request,
+                                const std::vector<std::pair<const Route*, RouteParams>>& candidates) const {
+  if (candidates.empty()) {
+    return finish(request.path, request.method, "not_found",
+                  error_response(not_found("no such endpoint: " + request.path)));
   }
   std::set<std::string> allowed;
   for (const auto& [route, params] : candidates) {
@@ -116,13 +141,13 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     preflight.set_header("Access-Control-Allow-Methods", allow + ", OPTIONS");
     preflight.set_header("Access-Control-Allow-Headers", "Content-Type");
     preflight.set_header("Access-Control-Max-Age", "86400");
-    return finish(request, "preflight", std::move(preflight));
+    return finish(request.path, request.method, "preflight", std::move(preflight));
   }
   HttpResponse r = error_response(
       Status(Code::kInvalidArgument, "method " + request.method + " is not allowed here; allowed: " + allow));
   r.status = 405;
   r.set_header("Allow", allow);
-  return finish(request, "method_not_allowed", std::move(r));
+  return finish(request.path, request.method, "method_not_allowed", std::move(r));
 }
 
 }  // namespace bh

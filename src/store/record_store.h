@@ -12,11 +12,22 @@
 // serialise id assignment with the commit (e.g. a transaction-level advisory lock around the
 // insert) rather than rely on a bare sequence.
 //
+// last_id() is the watermark: the largest id visible now. It must be cheap (an index lookup, not a
+// scan), because followers poll it; since ids become visible in order, every record with an id up
+// to it can be read once it is returned, and count() can be kept incrementally against it.
+//
+// The behaviour every implementation must show is one test suite, store/record_store_contract.h
+// (SQLite and the in-memory store run it; PostgreSQL will). Implementations are opened by URL
+// through store/store_factory.h; nothing outside store/ names one.
+//
+// Ownership: stores are owned by whoever opened them (unique_ptr) and borrowed by reference.
 // Thread safety: implementations are safe for concurrent use by many threads.
 // Failure: every call returns a Status; a failed insert_batch has stored nothing.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,6 +77,8 @@ class RecordStore {
   virtual Result<std::optional<StoredRecord>> get(RecordId id) = 0;
   virtual Result<std::optional<StoredRecord>> find_by_hash(std::string_view build_hash) = 0;
   virtual Result<std::int64_t> count() = 0;
+  // The largest id visible now; 0 when the store is empty. Cheap: followers poll it.
+  virtual Result<RecordId> last_id() = 0;
 
   // Records with id > `after`, in id order, at most `limit` of them.
   virtual Result<std::vector<StoredRecord>> read_after(RecordId after, std::size_t limit) = 0;
@@ -75,6 +88,37 @@ class RecordStore {
 
   // "sqlite:/path/to/buildhub.sqlite3", for logs and /__heartbeat__.
   virtual std::string describe() const = 0;
+};
+
+// Called after a batch committed, with the largest id it inserted (or found already present).
+using InsertListener = std::function<void(RecordId)>;
+
+// A store that tells listeners about every batch committed through it, after the commit, on the
+// inserting thread. This is how the search index of this process hears of this process's inserts
+// at once (other processes' inserts are found by polling last_id()).
+// Ownership: owns the wrapped store. Thread safety: add_listener before concurrent use; the rest
+// is as safe as the wrapped store. Listeners must be quick and must not call back into the store.
+class NotifyingRecordStore final : public RecordStore {
+ public:
+  explicit NotifyingRecordStore(std::unique_ptr<RecordStore> inner) : inner_(std::move(inner)) {}
+  void add_listener(InsertListener listener) { listeners_.push_back(std::move(listener)); }
+
+  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) override;
+  Result<std::optional<StoredRecord>> get(RecordId id) override { return inner_->get(id); }
+  Result<std::optional<StoredRecord>> find_by_hash(std::string_view build_hash) override {
+    return inner_->find_by_hash(build_hash);
+  }
+  Result<std::int64_t> count() override { return inner_->count(); }
+  Result<RecordId> last_id() override { return inner_->last_id(); }
+  Result<std::vector<StoredRecord>> read_after(RecordId after, std::size_t limit) override {
+    return inner_->read_after(after, limit);
+  }
+  Status check_health() override { return inner_->check_health(); }
+  std::string describe() const override { return inner_->describe(); }
+
+ private:
+  std::unique_ptr<RecordStore> inner_;
+  std::vector<InsertListener> listeners_;
 };
 
 }  // namespace bh

@@ -1,5 +1,6 @@
 """/api/search over HTTP on the real binary: the API surface, errors, freshness and restart."""
 import json
+import time
 import os
 import signal
 import sys
@@ -83,8 +84,12 @@ class SearchTest(unittest.TestCase):
             server = Server(data, "--demo-records", "300").start()
             try:
                 self.assertEqual(post(server, "/api/search", {"size": 0})[2]["hits"]["total"], 300)
-                # Another process stores records: the next search sees them.
+                # Another process stores records: the index follower picks them up within its poll
+                # interval (250 ms by default) plus the catch-up.
                 run("ingest", "--data-dir", data, "-q", more, check=0)
+                deadline = time.time() + 10
+                while post(server, "/api/search", {"size": 0})[2]["hits"]["total"] != 350 and time.time() < deadline:
+                    time.sleep(0.05)
                 self.assertEqual(post(server, "/api/search", {"size": 0})[2]["hits"]["total"], 350)
                 before = [without_took(post(server, "/api/search", q)[2]) for q in QUERIES]
             finally:

@@ -1,12 +1,13 @@
 #include "store/sqlite/sqlite_record_store.h"
 
-#include "core/calendar.h"
-
 #include <algorithm>
 #include <chrono>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
+
+#include "core/calendar.h"
 
 namespace bh {
 namespace {
@@ -89,9 +90,72 @@ StoredRecord row_to_record(const sqlite::Statement& stmt) {
   return r;
 }
 
+// One read connection and its statements. Used by one thread at a time (leased from the pool).
+struct ReaderStatements {
+  sqlite::Statement get_by_id;
+  sqlite::Statement get_by_hash;
+  sqlite::Statement read_after;
+  sqlite::Statement count_after;
+  sqlite::Statement last_id;
+};
+
+Result<std::optional<StoredRecord>> read_one(sqlite::Statement& stmt) {
+  auto row = stmt.step();
+  if (!row) {
+    stmt.reset();
+    return fail(row.error());
+  }
+  std::optional<StoredRecord> out;
+  if (*row) out = row_to_record(stmt);
+  stmt.reset();
+  return out;
+}
+
+Result<std::int64_t> one_int(sqlite::Statement& stmt) {
+  auto row = stmt.step();
+  const std::int64_t v = row && *row ? stmt.column_int64(0) : 0;
+  stmt.reset();
+  if (!row) return fail(row.error());
+  return v;
+}
+
+// The largest id, and how many records have an id above `from`.
+Result<std::pair<RecordId, std::int64_t>> watermark_and_count_after(ReaderStatements& st, RecordId from) {
+  BH_ASSIGN_OR_RETURN(const RecordId watermark, one_int(st.last_id));
+  BH_RETURN_IF_ERROR(st.count_after.bind_int64(1, from));
+  BH_ASSIGN_OR_RETURN(const std::int64_t added, one_int(st.count_after));
+  return std::pair{watermark, added};
+}
+
 }  // namespace
 
+struct SqliteRecordStore::Reader {
+  sqlite::SqliteDb db;
+  ReaderStatements statements;
+};
+
+// Returns its connection to the pool when destroyed.
+class SqliteRecordStore::ReaderLease {
+ public:
+  ReaderLease(SqliteRecordStore* store, Reader* reader) : store_(store), reader_(reader) {}
+  ReaderLease(ReaderLease&& other) noexcept : store_(other.store_), reader_(std::exchange(other.reader_, nullptr)) {}
+  ReaderLease& operator=(ReaderLease&&) = delete;
+  ReaderLease(const ReaderLease&) = delete;
+  ReaderLease& operator=(const ReaderLease&) = delete;
+  ~ReaderLease() {
+    if (reader_ != nullptr) store_->give_back(reader_);
+  }
+  Reader& operator*() const { return *reader_; }
+  Reader* operator->() const { return reader_; }
+
+ private:
+  SqliteRecordStore* store_;
+  Reader* reader_;
+};
+
 int SqliteRecordStore::current_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+
+SqliteRecordStore::~SqliteRecordStore() = default;
 
 Result<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::open(const SqliteStoreOptions& options) {
   std::error_code ec;
@@ -101,42 +165,83 @@ Result<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::open(const SqliteS
     if (ec) return fail(io_error(fmt::format("cannot create {}: {}", dir.string(), ec.message())));
   }
   std::unique_ptr<SqliteRecordStore> store(new SqliteRecordStore());
-  store->path_ = options.path;
-  BH_ASSIGN_OR_RETURN(store->writer_, sqlite::SqliteDb::open(options.path.string()));
-  BH_RETURN_IF_ERROR(configure(store->writer_, options));
-  BH_RETURN_IF_ERROR(migrate(store->writer_));
-  BH_ASSIGN_OR_RETURN(store->reader_, sqlite::SqliteDb::open(options.path.string()));
-  SqliteStoreOptions reader_options = options;
-  reader_options.cache_size_kib = std::min<std::int64_t>(options.cache_size_kib, 64 * 1024);
-  BH_RETURN_IF_ERROR(configure(store->reader_, reader_options));
-  BH_RETURN_IF_ERROR(store->prepare_statements());
+  store->options_ = options;
+  store->options_.max_readers = std::max<std::size_t>(options.max_readers, 1);
+  store->clock_ = options.clock != nullptr ? options.clock : &system_clock();
+  {
+    MutexLock lock(store->write_mutex_);
+    BH_ASSIGN_OR_RETURN(store->writer_, sqlite::SqliteDb::open(options.path.string()));
+    BH_RETURN_IF_ERROR(configure(store->writer_, options));
+    BH_RETURN_IF_ERROR(migrate(store->writer_));
+  }
+  BH_RETURN_IF_ERROR(store->prepare_writer());
+  // One reader now, so a file that cannot be read fails the open rather than the first query.
+  { BH_ASSIGN_OR_RETURN(ReaderLease first, store->lease_reader()); }
   return store;
 }
 
-Status SqliteRecordStore::prepare_statements() {
+Status SqliteRecordStore::prepare_writer() {
+  MutexLock lock(write_mutex_);
   BH_ASSIGN_OR_RETURN(insert_, writer_.prepare(
       "INSERT INTO builds (build_hash, document, metadata, created_at, s3_object_key, s3_object_etag) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (build_hash) DO NOTHING;"));
   BH_ASSIGN_OR_RETURN(id_by_hash_writer_, writer_.prepare("SELECT id FROM builds WHERE build_hash = ?1;"));
-  BH_ASSIGN_OR_RETURN(get_by_id_, reader_.prepare(fmt::format("SELECT {} FROM builds WHERE id = ?1;", kColumns)));
-  BH_ASSIGN_OR_RETURN(get_by_hash_,
-                      reader_.prepare(fmt::format("SELECT {} FROM builds WHERE build_hash = ?1;", kColumns)));
-  BH_ASSIGN_OR_RETURN(read_after_, reader_.prepare(fmt::format(
-      "SELECT {} FROM builds WHERE id > ?1 ORDER BY id LIMIT ?2;", kColumns)));
-  BH_ASSIGN_OR_RETURN(count_, reader_.prepare("SELECT COUNT(*) FROM builds;"));
-  BH_ASSIGN_OR_RETURN(data_version_, reader_.prepare("PRAGMA data_version;"));
   return Status::ok();
+}
+
+Result<SqliteRecordStore::ReaderLease> SqliteRecordStore::lease_reader() {
+  {
+    MutexLock lock(readers_mutex_);
+    while (idle_readers_.empty() && readers_.size() >= options_.max_readers) reader_free_.wait(lock);
+    if (!idle_readers_.empty()) {
+      Reader* r = idle_readers_.back();
+      idle_readers_.pop_back();
+      return ReaderLease(this, r);
+    }
+    readers_.push_back(nullptr);  // a slot held while the connection opens outside the lock
+  }
+  auto opened = [&]() -> Result<std::unique_ptr<Reader>> {
+    auto reader = std::make_unique<Reader>();
+    BH_ASSIGN_OR_RETURN(reader->db, sqlite::SqliteDb::open(options_.path.string()));
+    SqliteStoreOptions reader_options = options_;
+    reader_options.cache_size_kib = std::min<std::int64_t>(options_.cache_size_kib, 64 * 1024);
+    BH_RETURN_IF_ERROR(configure(reader->db, reader_options));
+    ReaderStatements& st = reader->statements;
+    BH_ASSIGN_OR_RETURN(st.get_by_id, reader->db.prepare(fmt::format("SELECT {} FROM builds WHERE id = ?1;", kColumns)));
+    BH_ASSIGN_OR_RETURN(st.get_by_hash,
+                        reader->db.prepare(fmt::format("SELECT {} FROM builds WHERE build_hash = ?1;", kColumns)));
+    BH_ASSIGN_OR_RETURN(st.read_after, reader->db.prepare(fmt::format(
+        "SELECT {} FROM builds WHERE id > ?1 ORDER BY id LIMIT ?2;", kColumns)));
+    BH_ASSIGN_OR_RETURN(st.count_after, reader->db.prepare("SELECT COUNT(*) FROM builds WHERE id > ?1;"));
+    BH_ASSIGN_OR_RETURN(st.last_id, reader->db.prepare("SELECT COALESCE(MAX(id), 0) FROM builds;"));
+    return reader;
+  }();
+  MutexLock lock(readers_mutex_);
+  auto slot = std::find(readers_.begin(), readers_.end(), nullptr);
+  if (!opened) {
+    readers_.erase(slot);
+    reader_free_.notify_one();
+    return fail(opened.error());
+  }
+  *slot = std::move(*opened);
+  return ReaderLease(this, slot->get());
+}
+
+void SqliteRecordStore::give_back(Reader* reader) {
+  MutexLock lock(readers_mutex_);
+  idle_readers_.push_back(reader);
+  reader_free_.notify_one();
 }
 
 Result<std::vector<InsertOutcome>> SqliteRecordStore::insert_batch(std::span<const NewRecord> records) {
   std::vector<InsertOutcome> outcomes;
   outcomes.reserve(records.size());
   if (records.empty()) return outcomes;
-  const std::string created_at = format_utc(std::chrono::system_clock::now(), 6);
+  const std::string created_at = format_utc(clock_->wall_now(), 6);
 
-  std::lock_guard lock(write_mutex_);
+  MutexLock lock(write_mutex_);
   BH_RETURN_IF_ERROR(writer_.exec("BEGIN IMMEDIATE;"));
-  auto abort = [&](Status s) -> Result<std::vector<InsertOutcome>> {
+  auto abort = [&](Status s) REQUIRES(write_mutex_) -> Result<std::vector<InsertOutcome>> {
     insert_.reset();
     id_by_hash_writer_.reset();
     (void)writer_.exec("ROLLBACK;");
@@ -171,86 +276,79 @@ Result<std::vector<InsertOutcome>> SqliteRecordStore::insert_batch(std::span<con
   return outcomes;
 }
 
-Result<std::optional<StoredRecord>> SqliteRecordStore::read_one(sqlite::Statement& stmt) {
-  auto row = stmt.step();
-  if (!row) {
-    stmt.reset();
-    return fail(row.error());
+Result<std::optional<StoredRecord>> SqliteRecordStore::get(RecordId id) {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  BH_RETURN_IF_ERROR(reader->statements.get_by_id.bind_int64(1, id));
+  return read_one(reader->statements.get_by_id);
+}
+
+Result<std::optional<StoredRecord>> SqliteRecordStore::find_by_hash(std::string_view build_hash) {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  BH_RETURN_IF_ERROR(reader->statements.get_by_hash.bind_text_static(1, build_hash));
+  return read_one(reader->statements.get_by_hash);
+}
+
+Result<RecordId> SqliteRecordStore::last_id() {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  return one_int(reader->statements.last_id);
+}
+
+Result<std::int64_t> SqliteRecordStore::count() {
+  RecordId from = 0;
+  std::int64_t base = 0;
+  {
+    MutexLock lock(count_mutex_);
+    from = counted_up_to_;
+    base = counted_;
   }
-  std::optional<StoredRecord> out;
-  if (*row) out = row_to_record(stmt);
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  // Both reads in one read transaction (one snapshot), so the watermark and the count agree.
+  BH_RETURN_IF_ERROR(reader->db.exec("BEGIN;"));
+  auto counted = watermark_and_count_after(reader->statements, from);
+  (void)reader->db.exec("COMMIT;");
+  if (!counted) return fail(counted.error());
+  const auto [watermark, added] = *counted;
+  MutexLock lock(count_mutex_);
+  if (watermark > counted_up_to_) {
+    counted_up_to_ = watermark;
+    counted_ = base + added;
+  }
+  return base + added;
+}
+
+Result<std::vector<StoredRecord>> SqliteRecordStore::read_after(RecordId after, std::size_t limit) {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  sqlite::Statement& stmt = reader->statements.read_after;
+  std::vector<StoredRecord> out;
+  BH_RETURN_IF_ERROR(stmt.bind_int64(1, after));
+  BH_RETURN_IF_ERROR(stmt.bind_int64(2, static_cast<std::int64_t>(limit)));
+  while (true) {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return fail(row.error());
+    }
+    if (!*row) break;
+    out.push_back(row_to_record(stmt));
+  }
   stmt.reset();
   return out;
 }
 
-Result<std::optional<StoredRecord>> SqliteRecordStore::get(RecordId id) {
-  std::lock_guard lock(read_mutex_);
-  BH_RETURN_IF_ERROR(get_by_id_.bind_int64(1, id));
-  return read_one(get_by_id_);
-}
-
-Result<std::optional<StoredRecord>> SqliteRecordStore::find_by_hash(std::string_view build_hash) {
-  std::lock_guard lock(read_mutex_);
-  BH_RETURN_IF_ERROR(get_by_hash_.bind_text_static(1, build_hash));
-  return read_one(get_by_hash_);
-}
-
-Result<std::int64_t> SqliteRecordStore::count() {
-  std::lock_guard lock(read_mutex_);
-  auto version_row = data_version_.step();
-  if (!version_row) {
-    data_version_.reset();
-    return fail(version_row.error());
-  }
-  const std::int64_t version = data_version_.column_int64(0);
-  data_version_.reset();
-  if (version == cached_data_version_ && cached_count_ >= 0) return cached_count_;
-  auto row = count_.step();
-  if (!row) {
-    count_.reset();
-    return fail(row.error());
-  }
-  const std::int64_t n = *row ? count_.column_int64(0) : 0;
-  count_.reset();
-  cached_count_ = n;
-  cached_data_version_ = version;
-  return n;
-}
-
-Result<std::vector<StoredRecord>> SqliteRecordStore::read_after(RecordId after, std::size_t limit) {
-  std::lock_guard lock(read_mutex_);
-  std::vector<StoredRecord> out;
-  BH_RETURN_IF_ERROR(read_after_.bind_int64(1, after));
-  BH_RETURN_IF_ERROR(read_after_.bind_int64(2, static_cast<std::int64_t>(limit)));
-  while (true) {
-    auto row = read_after_.step();
-    if (!row) {
-      read_after_.reset();
-      return fail(row.error());
-    }
-    if (!*row) break;
-    out.push_back(row_to_record(read_after_));
-  }
-  read_after_.reset();
-  return out;
-}
-
 Status SqliteRecordStore::check_health() {
-  std::lock_guard lock(read_mutex_);
-  auto v = reader_.query_int64("SELECT version FROM schema_version;");
-  if (!v) return v.error();
-  if (*v != current_schema_version()) {
-    return conflict(fmt::format("schema version {} but this binary expects {}", *v, current_schema_version()));
+  BH_ASSIGN_OR_RETURN(int v, schema_version());
+  if (v != current_schema_version()) {
+    return conflict(fmt::format("schema version {} but this binary expects {}", v, current_schema_version()));
   }
   return Status::ok();
 }
 
 Result<int> SqliteRecordStore::schema_version() {
-  std::lock_guard lock(read_mutex_);
-  BH_ASSIGN_OR_RETURN(std::int64_t v, reader_.query_int64("SELECT version FROM schema_version;"));
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  BH_ASSIGN_OR_RETURN(std::int64_t v, reader->db.query_int64("SELECT version FROM schema_version;"));
   return static_cast<int>(v);
 }
 
-std::string SqliteRecordStore::describe() const { return "sqlite:" + path_.string(); }
+std::string SqliteRecordStore::describe() const { return "sqlite:" + options_.path.string(); }
 
 }  // namespace bh

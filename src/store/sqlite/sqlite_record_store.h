@@ -8,16 +8,24 @@
 // buildhub (a higher schema version than this binary knows) is refused rather than guessed at.
 //
 // Thread safety: safe for concurrent use. Writes go through one connection under a mutex
-// (SQLite has one writer anyway); reads use a second connection so they are not blocked by a
-// long write transaction. Several processes may open the same file (WAL), e.g. `buildhub
-// ingest` while `buildhub serve` runs.
+// (SQLite has one writer anyway). Reads take a connection from a small pool (opened on demand,
+// up to `max_readers`), so a long read (the index follower's catch-up) never holds up a short one
+// (a heartbeat, a record lookup), and no read waits for a write transaction. Several processes
+// may open the same file (WAL), e.g. `buildhub ingest` while `buildhub serve` runs.
+//
+// last_id() is `SELECT MAX(id)` (the rowid B-tree's last entry: microseconds at any size);
+// count() adds the records after the last watermark it counted at to what it counted then.
+//
+// Ownership: opened through store/store_factory.h (or open() in tests); the caller owns it.
 #pragma once
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
+#include <vector>
 
+#include "core/clock.h"
+#include "core/sync.h"
 #include "store/record_store.h"
 #include "store/sqlite/sqlite_db.h"
 
@@ -30,20 +38,24 @@ struct SqliteStoreOptions {
   bool synchronous_full = true;
   std::int64_t cache_size_kib = 256 * 1024;  // page cache of the writing connection (at most)
   std::int64_t wal_autocheckpoint_pages = 5000;
+  std::size_t max_readers = 4;               // read connections, opened as needed
+  const Clock* clock = nullptr;              // stamps created_at; nullptr: the system clock
 };
 
 class SqliteRecordStore final : public RecordStore {
  public:
   // Opens or creates the store and runs pending migrations.
   static Result<std::unique_ptr<SqliteRecordStore>> open(const SqliteStoreOptions& options);
+  ~SqliteRecordStore() override;
 
   // The schema version this binary writes.
   static int current_schema_version();
 
-  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) override;
+  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) override EXCLUDES(write_mutex_);
   Result<std::optional<StoredRecord>> get(RecordId id) override;
   Result<std::optional<StoredRecord>> find_by_hash(std::string_view build_hash) override;
-  Result<std::int64_t> count() override;
+  Result<std::int64_t> count() override EXCLUDES(count_mutex_);
+  Result<RecordId> last_id() override;
   Result<std::vector<StoredRecord>> read_after(RecordId after, std::size_t limit) override;
   Status check_health() override;
   std::string describe() const override;
@@ -52,28 +64,31 @@ class SqliteRecordStore final : public RecordStore {
   Result<int> schema_version();
 
  private:
+  struct Reader;
+  class ReaderLease;
   SqliteRecordStore() = default;
-  Status prepare_statements();
-  Result<std::optional<StoredRecord>> read_one(sqlite::Statement& stmt);
+  Status prepare_writer();
+  Result<ReaderLease> lease_reader() EXCLUDES(readers_mutex_);
+  void give_back(Reader* reader) EXCLUDES(readers_mutex_);
 
-  std::filesystem::path path_;
+  SqliteStoreOptions options_;
+  const Clock* clock_ = nullptr;
 
-  std::mutex write_mutex_;
-  sqlite::SqliteDb writer_;
-  sqlite::Statement insert_;
-  sqlite::Statement id_by_hash_writer_;
+  Mutex write_mutex_;
+  sqlite::SqliteDb writer_ GUARDED_BY(write_mutex_);
+  sqlite::Statement insert_ GUARDED_BY(write_mutex_);
+  sqlite::Statement id_by_hash_writer_ GUARDED_BY(write_mutex_);
 
-  std::mutex read_mutex_;
-  sqlite::SqliteDb reader_;
-  sqlite::Statement get_by_id_;
-  sqlite::Statement get_by_hash_;
-  sqlite::Statement read_after_;
-  sqlite::Statement count_;
-  sqlite::Statement data_version_;
-  // COUNT(*) scans an index (~1 ms per million records); it is recomputed only when
-  // PRAGMA data_version says another connection (our writer or another process) committed.
-  std::int64_t cached_count_ = -1;
-  std::int64_t cached_data_version_ = -1;
+  Mutex readers_mutex_;
+  CondVar reader_free_;
+  std::vector<std::unique_ptr<Reader>> readers_ GUARDED_BY(readers_mutex_);
+  std::vector<Reader*> idle_readers_ GUARDED_BY(readers_mutex_);
+
+  // count() = counted_ + the records after counted_up_to_ (the store is append-only, and ids
+  // become visible in order, so what was counted up to a watermark never changes).
+  Mutex count_mutex_;
+  RecordId counted_up_to_ GUARDED_BY(count_mutex_) = 0;
+  std::int64_t counted_ GUARDED_BY(count_mutex_) = 0;
 };
 
 }  // namespace bh

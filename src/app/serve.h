@@ -1,0 +1,40 @@
+// `buildhub serve`, composed: the store (by URL), the executor, the search service and its
+// follower, the route modules, the HTTP server; demo data on an empty store. The CLI only turns
+// flags into a ServeConfig.
+//
+// Start-up: open the store, seed demo data if asked, build the search index, start the
+// follower, register every module's routes, listen. Shutdown (SIGTERM/SIGINT): stop accepting
+// and drain connections, let the executor finish every search in flight (their answers need the
+// server), stop the follower, then close the store.
+//
+// Ownership: run_serve owns everything it builds. Thread safety: call it once per process.
+// Failure: the first start-up failure (store, index, listen address) as a Status.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "app/demo_seed.h"
+#include "core/log.h"
+#include "search/search_service.h"
+#include "server/http_server.h"
+#include "store/store_factory.h"
+
+namespace bh::app {
+
+struct ServeConfig {
+  StoreRequest store;
+  HttpServerOptions http;
+  std::string port_file;            // written once listening, with the bound port
+  DemoSeed demo;
+  unsigned cpu_budget = 0;          // executor workers; 0: one per core
+  std::uint64_t memory_budget = 0;  // bytes that diffs and builds may reserve; 0: no limit
+  search::SearchServiceOptions search;
+  std::size_t max_pending_searches = 64;
+};
+
+Status run_serve(const ServeConfig& config, std::shared_ptr<Logger> logger);
+
+}  // namespace bh::app

@@ -1,0 +1,76 @@
+#include "store/memory/memory_record_store.h"
+
+#include <algorithm>
+
+#include "core/calendar.h"
+
+namespace bh {
+
+Result<std::vector<InsertOutcome>> MemoryRecordStore::insert_batch(std::span<const NewRecord> records) {
+  std::vector<InsertOutcome> outcomes;
+  outcomes.reserve(records.size());
+  const std::string created_at = format_utc(clock_.wall_now(), 6);
+  MutexLock lock(mutex_);
+  for (const NewRecord& r : records) {
+    if (std::find(refused_.begin(), refused_.end(), r.build_hash) != refused_.end()) {
+      return fail(unavailable("inserting " + r.build_hash + ": refused by the test hook"));
+    }
+  }
+  // All checks passed: from here the batch cannot fail, so it commits whole.
+  for (const NewRecord& r : records) {
+    if (auto it = by_hash_.find(r.build_hash); it != by_hash_.end()) {
+      outcomes.push_back({InsertKind::kAlreadyPresent, it->second});
+      continue;
+    }
+    StoredRecord s;
+    s.id = static_cast<RecordId>(records_.size()) + 1;
+    s.build_hash = r.build_hash;
+    s.document = r.document;
+    s.metadata = r.metadata;
+    s.created_at = created_at;
+    s.s3_object_key = r.s3_object_key;
+    s.s3_object_etag = r.s3_object_etag;
+    by_hash_.emplace(r.build_hash, s.id);
+    outcomes.push_back({InsertKind::kInserted, s.id});
+    records_.push_back(std::move(s));
+  }
+  return outcomes;
+}
+
+Result<std::optional<StoredRecord>> MemoryRecordStore::get(RecordId id) {
+  MutexLock lock(mutex_);
+  if (id < 1 || id > static_cast<RecordId>(records_.size())) return std::optional<StoredRecord>();
+  return std::optional<StoredRecord>(records_[static_cast<std::size_t>(id - 1)]);
+}
+
+Result<std::optional<StoredRecord>> MemoryRecordStore::find_by_hash(std::string_view build_hash) {
+  MutexLock lock(mutex_);
+  const auto it = by_hash_.find(std::string(build_hash));
+  if (it == by_hash_.end()) return std::optional<StoredRecord>();
+  return std::optional<StoredRecord>(records_[static_cast<std::size_t>(it->second - 1)]);
+}
+
+Result<std::int64_t> MemoryRecordStore::count() {
+  MutexLock lock(mutex_);
+  return static_cast<std::int64_t>(records_.size());
+}
+
+Result<RecordId> MemoryRecordStore::last_id() {
+  MutexLock lock(mutex_);
+  return static_cast<RecordId>(records_.size());
+}
+
+Result<std::vector<StoredRecord>> MemoryRecordStore::read_after(RecordId after, std::size_t limit) {
+  MutexLock lock(mutex_);
+  std::vector<StoredRecord> out;
+  const std::size_t begin = static_cast<std::size_t>(std::max<RecordId>(after, 0));
+  for (std::size_t i = begin; i < records_.size() && out.size() < limit; ++i) out.push_back(records_[i]);
+  return out;
+}
+
+void MemoryRecordStore::refuse_inserts_of(std::string build_hash) {
+  MutexLock lock(mutex_);
+  refused_.push_back(std::move(build_hash));
+}
+
+}  // namespace bh
