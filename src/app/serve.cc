@@ -25,7 +25,9 @@ class ServeApp {
  public:
   ServeApp(const ServeConfig& config, std::shared_ptr<Logger> logger)
       : config_(config), logger_(std::move(logger)), executor_({.cpu_budget = config.cpu_budget,
-                                                                .memory_budget = config.memory_budget}) {}
+                                                                .memory_budget = config.memory_budget,
+                                                                .thread_name = "bh-worker",
+                                                                .nice_increment = 5}) {}
 
   Status start() {
     BH_ASSIGN_OR_RETURN(auto store, open_record_store(config_.store));

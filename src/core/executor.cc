@@ -1,6 +1,8 @@
 #include "core/executor.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -63,7 +65,11 @@ Executor::Executor(const ExecutorOptions& options)
       memory_(options.memory_budget) {
   workers_.reserve(cpu_budget_);
   for (unsigned i = 0; i < cpu_budget_; ++i) {
-    workers_.push_back(start_thread(fmt::format("{}-{}", options.thread_name, i), [this] { work_loop(); }));
+    workers_.push_back(start_thread(fmt::format("{}-{}", options.thread_name, i), [this, nice = options.nice_increment] {
+      // Linux applies setpriority(PRIO_PROCESS, tid) to the one thread; failure only costs priority.
+      if (nice != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), ::getpriority(PRIO_PROCESS, 0) + nice);
+      work_loop();
+    }));
   }
 }
 

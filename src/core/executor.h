@@ -99,6 +99,10 @@ struct ExecutorOptions {
   unsigned cpu_budget = 0;          // worker threads; 0: one per core
   std::uint64_t memory_budget = 0;  // bytes; 0: no limit
   std::string thread_name = "bh-worker";
+  // Added to the workers' nice value (Linux: per thread). A server gives its workers a few
+  // points so that the I/O threads, which answer heartbeats and quick lookups, get the CPU first
+  // when every core is busy with searches.
+  int nice_increment = 0;
 };
 
 class Executor {

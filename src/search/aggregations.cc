@@ -31,27 +31,31 @@ struct AggRun {
   }
 };
 
-Result<ojson> run_all(AggRun& run, const std::vector<AggSpec>& aggs, const Roaring& docs);
+using Subs = std::vector<Aggregation>;
 
-Status add_subs(AggRun& run, const AggSpec& a, const Roaring& docs, ojson& bucket) {
-  if (a.subs.empty()) return Status::ok();
-  BH_ASSIGN_OR_RETURN(ojson subs, run_all(run, a.subs, docs));
-  for (auto& [k, v] : subs.items()) bucket[k] = std::move(v);
+Result<ojson> run_all(AggRun& run, const Subs& aggs, const Roaring& docs);
+
+// The sub-aggregations of one bucket, added to the bucket's JSON.
+Status add_subs(AggRun& run, const Subs& subs, const Roaring& docs, ojson& bucket) {
+  if (subs.empty()) return Status::ok();
+  BH_ASSIGN_OR_RETURN(ojson out, run_all(run, subs, docs));
+  for (auto& [k, v] : out.items()) bucket[k] = std::move(v);
   return Status::ok();
 }
 
 const SearchIndex& idx(AggRun& run) { return run.exec.index(); }
 
-// Numeric values of a field for the documents (missing ones take `missing` when given).
+// Numeric values of a field for the documents (missing ones take `missing_text` when given).
 template <typename F>
-void for_each_number(AggRun& run, const AggSpec& a, const Roaring& docs, F&& f) {
-  const auto& values = idx(run).numeric(a.field->column).values;
+void for_each_number(AggRun& run, const FieldRef& field, const std::optional<std::string>& missing_text,
+                     const Roaring& docs, F&& f) {
+  const auto& values = idx(run).numeric(field.column).values;
   std::optional<std::int64_t> missing;
-  if (a.missing) {
-    if (a.field->type == FieldType::kDate) {
-      if (auto ms = DateFormat::default_format().parse_millis(*a.missing, {}, false)) missing = *ms;
+  if (missing_text) {
+    if (field.type == FieldType::kDate) {
+      if (auto ms = DateFormat::default_format().parse_millis(*missing_text, {}, false)) missing = *ms;
     } else {
-      missing = parse_long(*a.missing);
+      missing = parse_long(*missing_text);
     }
   }
   run.exec.collect(docs, [&](DocId d) {
@@ -61,46 +65,48 @@ void for_each_number(AggRun& run, const AggSpec& a, const Roaring& docs, F&& f) 
   });
 }
 
-ojson date_or_number(const AggSpec& a, double v, ojson& holder, const char* name) {
-  if (a.field && a.field->type == FieldType::kDate && std::isfinite(v)) {
-    holder[std::string(name) + "_as_string"] = a.format.format_millis(static_cast<std::int64_t>(v), a.time_zone);
+ojson date_or_number(const MetricAgg& a, double v, ojson& holder, const char* name) {
+  if (a.field.type == FieldType::kDate && std::isfinite(v)) {
+    holder[std::string(name) + "_as_string"] = a.format.format_millis(static_cast<std::int64_t>(v), TimeZoneOffset{});
   }
   return std::isfinite(v) ? ojson(v) : ojson(nullptr);
 }
 
-Result<ojson> metric(AggRun& run, const AggSpec& a, const Roaring& docs) {
-  ojson out = ojson::object();
-  if (a.type == AggSpec::Type::kValueCount || a.type == AggSpec::Type::kCardinality) {
-    const FieldRef& f = *a.field;
-    std::uint64_t count = 0, distinct = 0;
-    if (f.type == FieldType::kRecordId) {
-      count = distinct = docs.cardinality();
-    } else if (f.is_numeric()) {
-      std::vector<std::int64_t> seen;
-      for_each_number(run, a, docs, [&](DocId, std::int64_t v) { ++count; seen.push_back(v); });
-      std::sort(seen.begin(), seen.end());
-      distinct = static_cast<std::uint64_t>(std::unique(seen.begin(), seen.end()) - seen.begin());
-    } else {
-      const auto& col = idx(run).keyword(f.column);
-      std::vector<bool> seen(col.term_count(), false);
-      bool missing_seen = false;
-      run.exec.collect(docs, [&](DocId d) {
-        const TermId t = col.term_of(d);
-        if (t == kNoTerm) {
-          if (a.missing) { ++count; missing_seen = true; }
-          return;
-        }
-        ++count;
-        if (!seen[t]) { seen[t] = true; ++distinct; }
-      });
-      if (missing_seen && !col.find(*a.missing)) ++distinct;
-    }
-    out["value"] = a.type == AggSpec::Type::kValueCount ? count : distinct;
-    return out;
+Result<ojson> count_metric(AggRun& run, const CountAgg& a, const Roaring& docs) {
+  const FieldRef& f = a.field;
+  std::uint64_t count = 0, distinct = 0;
+  if (f.type == FieldType::kRecordId) {
+    count = distinct = docs.cardinality();
+  } else if (f.is_numeric()) {
+    std::vector<std::int64_t> seen;
+    for_each_number(run, f, a.missing, docs, [&](DocId, std::int64_t v) { ++count; seen.push_back(v); });
+    std::sort(seen.begin(), seen.end());
+    distinct = static_cast<std::uint64_t>(std::unique(seen.begin(), seen.end()) - seen.begin());
+  } else {
+    const auto& col = idx(run).keyword(f.column);
+    std::vector<bool> seen(col.term_count(), false);
+    bool missing_seen = false;
+    run.exec.collect(docs, [&](DocId d) {
+      const TermId t = col.term_of(d);
+      if (t == kNoTerm) {
+        if (a.missing) { ++count; missing_seen = true; }
+        return;
+      }
+      ++count;
+      if (!seen[t]) { seen[t] = true; ++distinct; }
+    });
+    if (missing_seen && !col.find(*a.missing)) ++distinct;
   }
+  ojson out = ojson::object();
+  out["value"] = a.kind == CountAgg::Kind::kValueCount ? count : distinct;
+  return out;
+}
+
+Result<ojson> metric(AggRun& run, const MetricAgg& a, const Roaring& docs) {
+  ojson out = ojson::object();
   std::uint64_t count = 0;
   double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
-  for_each_number(run, a, docs, [&](DocId, std::int64_t v) {
+  for_each_number(run, a.field, a.missing, docs, [&](DocId, std::int64_t v) {
     ++count;
     const double x = static_cast<double>(v);
     sum += x;
@@ -108,12 +114,12 @@ Result<ojson> metric(AggRun& run, const AggSpec& a, const Roaring& docs) {
     hi = std::max(hi, x);
   });
   const double avg = count ? sum / static_cast<double>(count) : std::numeric_limits<double>::quiet_NaN();
-  switch (a.type) {
-    case AggSpec::Type::kMin: out["value"] = date_or_number(a, lo, out, "value"); break;
-    case AggSpec::Type::kMax: out["value"] = date_or_number(a, hi, out, "value"); break;
-    case AggSpec::Type::kAvg: out["value"] = date_or_number(a, avg, out, "value"); break;
-    case AggSpec::Type::kSum: out["value"] = sum; break;
-    default: {
+  switch (a.kind) {
+    case MetricAgg::Kind::kMin: out["value"] = date_or_number(a, lo, out, "value"); break;
+    case MetricAgg::Kind::kMax: out["value"] = date_or_number(a, hi, out, "value"); break;
+    case MetricAgg::Kind::kAvg: out["value"] = date_or_number(a, avg, out, "value"); break;
+    case MetricAgg::Kind::kSum: out["value"] = sum; break;
+    case MetricAgg::Kind::kStats: {
       ojson extra = ojson::object();
       out["count"] = count;
       out["min"] = date_or_number(a, lo, extra, "min");
@@ -146,10 +152,11 @@ struct TermBucket {
   ojson subs;
 };
 
-Result<ojson> terms(AggRun& run, const AggSpec& a, const Roaring& docs) {
-  const FieldRef& f = *a.field;
-  std::vector<TermBucket> buckets;
+// One bucket per distinct value of the field among `docs` (counts only; documents on demand).
+std::vector<TermBucket> term_buckets(AggRun& run, const TermsAgg& a, const Roaring& docs) {
+  const FieldRef& f = a.field;
   const SearchIndex& index = idx(run);
+  std::vector<TermBucket> buckets;
   if (f.type == FieldType::kRecordId) {
     run.exec.collect(docs, [&](DocId d) {
       TermBucket b;
@@ -161,105 +168,107 @@ Result<ojson> terms(AggRun& run, const AggSpec& a, const Roaring& docs) {
       b.docs_ready = true;
       buckets.push_back(std::move(b));
     });
-  } else if (f.is_numeric()) {
+    return buckets;
+  }
+  if (f.is_numeric()) {
     std::unordered_map<std::int64_t, std::uint64_t> counts;
-    for_each_number(run, a, docs, [&](DocId, std::int64_t v) { ++counts[v]; });
+    for_each_number(run, f, a.missing, docs, [&](DocId, std::int64_t v) { ++counts[v]; });
     for (const auto& [v, n] : counts) {
       TermBucket b;
       b.number = v;
       b.key = v;
-      b.key_text = f.type == FieldType::kDate ? a.format.format_millis(v, a.time_zone) : std::to_string(v);
+      b.key_text = f.type == FieldType::kDate ? DateFormat::default_format().format_millis(v, TimeZoneOffset{})
+                                              : std::to_string(v);
       b.key_order = static_cast<double>(v);
       b.count = n;
       buckets.push_back(std::move(b));
     }
-  } else {
-    const auto& col = index.keyword(f.column);
-    std::vector<std::uint32_t> counts(col.term_count(), 0);
-    std::uint64_t missing = 0;
-    run.exec.collect(docs, [&](DocId d) {
-      const TermId t = col.term_of(d);
-      if (t == kNoTerm) ++missing;
-      else ++counts[t];
-    });
-    for (TermId t = 0; t < counts.size(); ++t) {
-      if (counts[t] == 0 && a.min_doc_count > 0) continue;
+    return buckets;
+  }
+  const auto& col = index.keyword(f.column);
+  std::vector<std::uint32_t> counts(col.term_count(), 0);
+  std::uint64_t missing = 0;
+  run.exec.collect(docs, [&](DocId d) {
+    const TermId t = col.term_of(d);
+    if (t == kNoTerm) ++missing;
+    else ++counts[t];
+  });
+  for (TermId t = 0; t < counts.size(); ++t) {
+    if (counts[t] == 0 && a.min_doc_count > 0) continue;
+    TermBucket b;
+    b.term = t;
+    b.key_text = std::string(col.term(t));
+    b.key = b.key_text;
+    b.key_order = f.type == FieldType::kVersion ? col.version_rank(t) : col.byte_rank(t);
+    b.count = counts[t];
+    buckets.push_back(std::move(b));
+  }
+  if (a.missing && missing > 0) {
+    // Documents without the field count for the `missing` value: its bucket, or a new one.
+    const auto existing = col.find(*a.missing);
+    auto it = std::find_if(buckets.begin(), buckets.end(), [&](const TermBucket& b) { return existing && b.term == existing; });
+    if (it != buckets.end()) {
+      it->count += missing;
+      it->missing_bucket = true;
+    } else {
       TermBucket b;
-      b.term = t;
-      b.key_text = std::string(col.term(t));
-      b.key = b.key_text;
-      b.key_order = f.type == FieldType::kVersion ? col.version_rank(t) : col.byte_rank(t);
-      b.count = counts[t];
+      b.key_text = *a.missing;
+      b.key = *a.missing;
+      b.key_order = static_cast<double>(col.term_count());
+      b.count = missing;
+      b.missing_bucket = true;
       buckets.push_back(std::move(b));
     }
-    if (a.missing && missing > 0) {
-      const auto existing = col.find(*a.missing);
-      auto it = std::find_if(buckets.begin(), buckets.end(), [&](const TermBucket& b) { return existing && b.term == existing; });
-      if (it != buckets.end()) {
-        it->count += missing;
-        it->missing_bucket = true;
-      } else {
-        TermBucket b;
-        b.key_text = *a.missing;
-        b.key = *a.missing;
-        b.key_order = static_cast<double>(col.term_count());
-        b.count = missing;
-        b.missing_bucket = true;
-        buckets.push_back(std::move(b));
-      }
-    }
   }
-  // include / exclude
-  std::erase_if(buckets, [&](const TermBucket& b) {
-    if (a.include_regexp && !a.include_regexp->full_match(b.key_text)) return true;
-    if (a.exclude_regexp && a.exclude_regexp->full_match(b.key_text)) return true;
-    if (!a.include_values.empty() &&
-        std::find(a.include_values.begin(), a.include_values.end(), b.key_text) == a.include_values.end()) return true;
-    if (std::find(a.exclude_values.begin(), a.exclude_values.end(), b.key_text) != a.exclude_values.end()) return true;
-    return static_cast<std::int64_t>(b.count) < a.min_doc_count;
-  });
+  return buckets;
+}
 
-  auto bucket_docs = [&](TermBucket& b) {
-    if (b.docs_ready) return;
-    b.docs_ready = true;
-    if (b.term) {
-      const auto& col = index.keyword(f.column);
-      Roaring postings;
-      col.add_postings(*b.term, postings);
-      b.docs = postings & docs;
-    } else if (b.number) {
-      std::vector<DocId> ds;
-      for_each_number(run, a, docs, [&](DocId d, std::int64_t v) { if (v == *b.number) ds.push_back(d); });
-      b.docs = Roaring(ds.size(), ds.data());
-    }
-    if (b.missing_bucket) {
-      const auto& col = index.keyword(f.column);
-      std::vector<DocId> ds;
-      run.exec.collect(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
-      b.docs |= Roaring(ds.size(), ds.data());
-    }
-  };
+bool selected(const TermsAgg& a, const TermBucket& b) {
+  if (a.include_regexp && !a.include_regexp->full_match(b.key_text)) return false;
+  if (a.exclude_regexp && a.exclude_regexp->full_match(b.key_text)) return false;
+  if (!a.include_values.empty() &&
+      std::find(a.include_values.begin(), a.include_values.end(), b.key_text) == a.include_values.end()) {
+    return false;
+  }
+  if (std::find(a.exclude_values.begin(), a.exclude_values.end(), b.key_text) != a.exclude_values.end()) return false;
+  return static_cast<std::int64_t>(b.count) >= a.min_doc_count;
+}
 
-  std::vector<TermsOrder> order = a.order;
-  const bool by_sub = std::any_of(order.begin(), order.end(), [](const TermsOrder& o) { return o.by == TermsOrder::By::kSubAgg; });
+// The documents of a bucket, computed when sub-aggregations need them.
+void fill_bucket_docs(AggRun& run, const TermsAgg& a, const Roaring& docs, TermBucket& b) {
+  if (b.docs_ready) return;
+  b.docs_ready = true;
+  const SearchIndex& index = idx(run);
+  if (b.term) {
+    Roaring postings;
+    index.keyword(a.field.column).add_postings(*b.term, postings);
+    b.docs = postings & docs;
+  } else if (b.number) {
+    std::vector<DocId> ds;
+    for_each_number(run, a.field, a.missing, docs, [&](DocId d, std::int64_t v) { if (v == *b.number) ds.push_back(d); });
+    b.docs = Roaring(ds.size(), ds.data());
+  }
+  if (b.missing_bucket) {
+    const auto& col = index.keyword(a.field.column);
+    std::vector<DocId> ds;
+    run.exec.collect(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
+    b.docs |= Roaring(ds.size(), ds.data());
+  }
+}
+
+// A bucket's value for ordering by a sub-aggregation ("name" or "name.metric").
+double sub_value(const TermBucket& b, const std::string& path) {
+  const std::size_t dot = path.find('.');
+  const std::string head = path.substr(0, dot);
+  if (!b.subs.contains(head)) return 0;
+  const ojson& s = b.subs[head];
+  const std::string metric = dot == std::string::npos ? (s.contains("value") ? "value" : "doc_count") : path.substr(dot + 1);
+  if (!s.contains(metric) || !s[metric].is_number()) return -std::numeric_limits<double>::infinity();
+  return s[metric].get<double>();
+}
+
+void order_buckets(std::vector<TermBucket>& buckets, std::vector<TermsOrder> order) {
   if (order.empty()) order.push_back({TermsOrder::By::kCount, false, {}});
-  if (by_sub) {
-    BH_RETURN_IF_ERROR(run.count_buckets(buckets.size()));
-    for (auto& b : buckets) {
-      bucket_docs(b);
-      b.subs = ojson::object();
-      BH_RETURN_IF_ERROR(add_subs(run, a, b.docs, b.subs));
-    }
-  }
-  auto sub_value = [&](const TermBucket& b, const std::string& path) -> double {
-    const std::size_t dot = path.find('.');
-    const std::string head = path.substr(0, dot);
-    if (!b.subs.contains(head)) return 0;
-    const ojson& s = b.subs[head];
-    const std::string metric = dot == std::string::npos ? (s.contains("value") ? "value" : "doc_count") : path.substr(dot + 1);
-    if (!s.contains(metric) || !s[metric].is_number()) return -std::numeric_limits<double>::infinity();
-    return s[metric].get<double>();
-  };
   std::stable_sort(buckets.begin(), buckets.end(), [&](const TermBucket& x, const TermBucket& y) {
     for (const auto& o : order) {
       double vx = 0, vy = 0;
@@ -270,6 +279,22 @@ Result<ojson> terms(AggRun& run, const AggSpec& a, const Roaring& docs) {
     }
     return x.key_order < y.key_order;  // ties: by key, as Elasticsearch does
   });
+}
+
+Result<ojson> terms(AggRun& run, const TermsAgg& a, const Subs& subs, const Roaring& docs) {
+  std::vector<TermBucket> buckets = term_buckets(run, a, docs);
+  std::erase_if(buckets, [&](const TermBucket& b) { return !selected(a, b); });
+  // Ordering by a sub-aggregation needs it for every bucket; otherwise only for the kept ones.
+  const bool by_sub = std::any_of(a.order.begin(), a.order.end(), [](const TermsOrder& o) { return o.by == TermsOrder::By::kSubAgg; });
+  if (by_sub) {
+    BH_RETURN_IF_ERROR(run.count_buckets(buckets.size()));
+    for (auto& b : buckets) {
+      fill_bucket_docs(run, a, docs, b);
+      b.subs = ojson::object();
+      BH_RETURN_IF_ERROR(add_subs(run, subs, b.docs, b.subs));
+    }
+  }
+  order_buckets(buckets, a.order);
   std::uint64_t other = 0;
   if (buckets.size() > a.size) {
     for (std::size_t i = a.size; i < buckets.size(); ++i) other += buckets[i].count;
@@ -283,13 +308,13 @@ Result<ojson> terms(AggRun& run, const AggSpec& a, const Roaring& docs) {
   for (auto& b : buckets) {
     ojson bucket = ojson::object();
     bucket["key"] = b.key;
-    if (b.number && f.type == FieldType::kDate) bucket["key_as_string"] = b.key_text;
+    if (b.number && a.field.type == FieldType::kDate) bucket["key_as_string"] = b.key_text;
     bucket["doc_count"] = b.count;
     if (by_sub) {
       for (auto& [k, v] : b.subs.items()) bucket[k] = v;
-    } else if (!a.subs.empty()) {
-      bucket_docs(b);
-      BH_RETURN_IF_ERROR(add_subs(run, a, b.docs, bucket));
+    } else if (!subs.empty()) {
+      fill_bucket_docs(run, a, docs, b);
+      BH_RETURN_IF_ERROR(add_subs(run, subs, b.docs, bucket));
     }
     list.push_back(std::move(bucket));
   }
@@ -303,11 +328,11 @@ std::string number_text(double v) {
   return s;
 }
 
-Result<ojson> ranges(AggRun& run, const AggSpec& a, const Roaring& docs) {
-  const bool dates = a.type == AggSpec::Type::kDateRange;
+Result<ojson> ranges(AggRun& run, const RangeAgg& a, const Subs& subs, const Roaring& docs) {
+  const bool dates = a.dates;
   BH_RETURN_IF_ERROR(run.count_buckets(a.ranges.size()));
   std::vector<std::vector<DocId>> members(a.ranges.size());
-  for_each_number(run, a, docs, [&](DocId d, std::int64_t v) {
+  for_each_number(run, a.field, std::nullopt, docs, [&](DocId d, std::int64_t v) {
     for (std::size_t i = 0; i < a.ranges.size(); ++i) {
       const auto& r = a.ranges[i];
       const double x = static_cast<double>(v);
@@ -339,7 +364,7 @@ Result<ojson> ranges(AggRun& run, const AggSpec& a, const Roaring& docs) {
       if (r.to) b["to"] = *r.to;
     }
     b["doc_count"] = members[i].size();
-    if (!a.subs.empty()) BH_RETURN_IF_ERROR(add_subs(run, a, Roaring(members[i].size(), members[i].data()), b));
+    if (!subs.empty()) BH_RETURN_IF_ERROR(add_subs(run, subs, Roaring(members[i].size(), members[i].data()), b));
     if (a.keyed) keyed[key] = std::move(b);
     else list.push_back(std::move(b));
   }
@@ -348,13 +373,13 @@ Result<ojson> ranges(AggRun& run, const AggSpec& a, const Roaring& docs) {
   return out;
 }
 
-Result<ojson> histogram(AggRun& run, const AggSpec& a, const Roaring& docs) {
-  const bool dates = a.type == AggSpec::Type::kDateHistogram;
+Result<ojson> histogram(AggRun& run, const HistogramAgg& a, const Subs& subs, const Roaring& docs) {
+  const bool dates = a.dates;
   const bool calendar = dates && a.calendar_unit.has_value();
   const std::int64_t offset = static_cast<std::int64_t>(a.offset);
   // Bucket key of a value.
   std::int64_t vmin = INT64_MAX, vmax = INT64_MIN;
-  for_each_number(run, a, docs, [&](DocId, std::int64_t v) { vmin = std::min(vmin, v); vmax = std::max(vmax, v); });
+  for_each_number(run, a.field, std::nullopt, docs, [&](DocId, std::int64_t v) { vmin = std::min(vmin, v); vmax = std::max(vmax, v); });
   if (a.extended_min) vmin = std::min(vmin, static_cast<std::int64_t>(*a.extended_min));
   if (a.extended_max) vmax = std::max(vmax, static_cast<std::int64_t>(*a.extended_max));
   ojson out = ojson::object();
@@ -388,9 +413,9 @@ Result<ojson> histogram(AggRun& run, const AggSpec& a, const Roaring& docs) {
     for (double s = first; s <= last; s += interval) starts.push_back(s);
   }
   std::vector<std::uint64_t> counts(starts.size(), 0);
-  std::vector<std::vector<DocId>> members(a.subs.empty() ? 0 : starts.size());
+  std::vector<std::vector<DocId>> members(subs.empty() ? 0 : starts.size());
   const double interval = dates ? static_cast<double>(a.fixed_interval_ms) : a.interval;
-  for_each_number(run, a, docs, [&](DocId d, std::int64_t v) {
+  for_each_number(run, a.field, std::nullopt, docs, [&](DocId d, std::int64_t v) {
     std::size_t i;
     if (calendar) {
       i = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), static_cast<double>(v)) - starts.begin()) - 1;
@@ -421,7 +446,7 @@ Result<ojson> histogram(AggRun& run, const AggSpec& a, const Roaring& docs) {
       b["key"] = starts[i];
     }
     b["doc_count"] = counts[i];
-    if (!members.empty()) BH_RETURN_IF_ERROR(add_subs(run, a, Roaring(members[i].size(), members[i].data()), b));
+    if (!members.empty()) BH_RETURN_IF_ERROR(add_subs(run, subs, Roaring(members[i].size(), members[i].data()), b));
     if (a.keyed) keyed[key_text] = std::move(b);
     else list.push_back(std::move(b));
   }
@@ -430,7 +455,7 @@ Result<ojson> histogram(AggRun& run, const AggSpec& a, const Roaring& docs) {
   return out;
 }
 
-Result<ojson> top_hits(AggRun& run, const AggSpec& a, const Roaring& docs) {
+Result<ojson> top_hits(AggRun& run, const TopHitsAgg& a, const Roaring& docs) {
   const bool by_score = a.sort.empty() || std::any_of(a.sort.begin(), a.sort.end(), [](const SortKey& s) { return s.kind == SortKey::Kind::kScore; });
   BH_ASSIGN_OR_RETURN(auto hits, run.exec.top_hits(docs, run.scorer, a.sort, a.from, a.size, std::nullopt, by_score));
   std::string text = "[";
@@ -449,69 +474,79 @@ Result<ojson> top_hits(AggRun& run, const AggSpec& a, const Roaring& docs) {
   return out;
 }
 
-Result<ojson> run_one(AggRun& run, const AggSpec& a, const Roaring& docs) {
-  switch (a.type) {
-    case AggSpec::Type::kTerms: return terms(run, a, docs);
-    case AggSpec::Type::kCardinality: case AggSpec::Type::kValueCount: case AggSpec::Type::kMin:
-    case AggSpec::Type::kMax: case AggSpec::Type::kAvg: case AggSpec::Type::kSum: case AggSpec::Type::kStats:
-      return metric(run, a, docs);
-    case AggSpec::Type::kFilter: {
-      BH_ASSIGN_OR_RETURN(Evaluated e, run.exec.evaluate(*a.filter, nullptr));
-      const Roaring inside = e.docs & docs;
-      ojson out = ojson::object();
-      out["doc_count"] = inside.cardinality();
-      BH_RETURN_IF_ERROR(add_subs(run, a, inside, out));
-      return out;
-    }
-    case AggSpec::Type::kFilters: {
-      BH_RETURN_IF_ERROR(run.count_buckets(a.filters.size() + (a.other_bucket ? 1 : 0)));
-      ojson keyed = ojson::object(), list = ojson::array();
-      Roaring rest = docs;
-      for (const auto& [name, q] : a.filters) {
-        BH_ASSIGN_OR_RETURN(Evaluated e, run.exec.evaluate(*q, nullptr));
-        const Roaring inside = e.docs & docs;
-        rest -= e.docs;
-        ojson b = ojson::object();
-        b["doc_count"] = inside.cardinality();
-        BH_RETURN_IF_ERROR(add_subs(run, a, inside, b));
-        if (a.filters_keyed) keyed[name] = std::move(b);
-        else list.push_back(std::move(b));
-      }
-      if (a.other_bucket) {
-        ojson b = ojson::object();
-        b["doc_count"] = rest.cardinality();
-        BH_RETURN_IF_ERROR(add_subs(run, a, rest, b));
-        if (a.filters_keyed) keyed[a.other_bucket_key] = std::move(b);
-        else list.push_back(std::move(b));
-      }
-      ojson out = ojson::object();
-      out["buckets"] = a.filters_keyed ? std::move(keyed) : std::move(list);
-      return out;
-    }
-    case AggSpec::Type::kMissing: {
-      const FieldRef& f = *a.field;
-      std::vector<DocId> ds;
-      if (f.is_numeric()) {
-        const auto& values = idx(run).numeric(f.column).values;
-        run.exec.collect(docs, [&](DocId d) { if (values[d] == kMissingNumber) ds.push_back(d); });
-      } else if (f.type != FieldType::kRecordId) {
-        const auto& col = idx(run).keyword(f.column);
-        run.exec.collect(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
-      }
-      const Roaring inside(ds.size(), ds.data());
-      ojson out = ojson::object();
-      out["doc_count"] = inside.cardinality();
-      BH_RETURN_IF_ERROR(add_subs(run, a, inside, out));
-      return out;
-    }
-    case AggSpec::Type::kRange: case AggSpec::Type::kDateRange: return ranges(run, a, docs);
-    case AggSpec::Type::kHistogram: case AggSpec::Type::kDateHistogram: return histogram(run, a, docs);
-    case AggSpec::Type::kTopHits: return top_hits(run, a, docs);
+Result<ojson> filters(AggRun& run, const FiltersAgg& a, const Subs& subs, const Roaring& docs) {
+  BH_RETURN_IF_ERROR(run.count_buckets(a.filters.size() + (a.other_bucket ? 1 : 0)));
+  ojson keyed = ojson::object(), list = ojson::array();
+  Roaring rest = docs;
+  for (const auto& [name, q] : a.filters) {
+    BH_ASSIGN_OR_RETURN(Evaluated e, run.exec.evaluate(*q, nullptr));
+    const Roaring inside = e.docs & docs;
+    rest -= e.docs;
+    ojson b = ojson::object();
+    b["doc_count"] = inside.cardinality();
+    BH_RETURN_IF_ERROR(add_subs(run, subs, inside, b));
+    if (a.keyed) keyed[name] = std::move(b);
+    else list.push_back(std::move(b));
   }
-  return ojson::object();
+  if (a.other_bucket) {
+    ojson b = ojson::object();
+    b["doc_count"] = rest.cardinality();
+    BH_RETURN_IF_ERROR(add_subs(run, subs, rest, b));
+    if (a.keyed) keyed[a.other_bucket_key] = std::move(b);
+    else list.push_back(std::move(b));
+  }
+  ojson out = ojson::object();
+  out["buckets"] = a.keyed ? std::move(keyed) : std::move(list);
+  return out;
 }
 
-Result<ojson> run_all(AggRun& run, const std::vector<AggSpec>& aggs, const Roaring& docs) {
+Result<ojson> filter(AggRun& run, const FilterAgg& a, const Subs& subs, const Roaring& docs) {
+  BH_ASSIGN_OR_RETURN(Evaluated e, run.exec.evaluate(*a.filter, nullptr));
+  const Roaring inside = e.docs & docs;
+  ojson out = ojson::object();
+  out["doc_count"] = inside.cardinality();
+  BH_RETURN_IF_ERROR(add_subs(run, subs, inside, out));
+  return out;
+}
+
+Result<ojson> missing(AggRun& run, const MissingAgg& a, const Subs& subs, const Roaring& docs) {
+  const FieldRef& f = a.field;
+  std::vector<DocId> ds;
+  if (f.is_numeric()) {
+    const auto& values = idx(run).numeric(f.column).values;
+    run.exec.collect(docs, [&](DocId d) { if (values[d] == kMissingNumber) ds.push_back(d); });
+  } else if (f.type != FieldType::kRecordId) {
+    const auto& col = idx(run).keyword(f.column);
+    run.exec.collect(docs, [&](DocId d) { if (col.term_of(d) == kNoTerm) ds.push_back(d); });
+  }
+  const Roaring inside(ds.size(), ds.data());
+  ojson out = ojson::object();
+  out["doc_count"] = inside.cardinality();
+  BH_RETURN_IF_ERROR(add_subs(run, subs, inside, out));
+  return out;
+}
+
+Result<ojson> run_one(AggRun& run, const Aggregation& a, const Roaring& docs) {
+  return std::visit(
+      [&](const auto& spec) -> Result<ojson> {
+        using T = std::decay_t<decltype(spec)>;
+        if constexpr (std::is_same_v<T, TermsAgg>) return terms(run, spec, a.subs, docs);
+        else if constexpr (std::is_same_v<T, CountAgg>) return count_metric(run, spec, docs);
+        else if constexpr (std::is_same_v<T, MetricAgg>) return metric(run, spec, docs);
+        else if constexpr (std::is_same_v<T, MissingAgg>) return missing(run, spec, a.subs, docs);
+        else if constexpr (std::is_same_v<T, FilterAgg>) return filter(run, spec, a.subs, docs);
+        else if constexpr (std::is_same_v<T, FiltersAgg>) return filters(run, spec, a.subs, docs);
+        else if constexpr (std::is_same_v<T, RangeAgg>) return ranges(run, spec, a.subs, docs);
+        else if constexpr (std::is_same_v<T, HistogramAgg>) return histogram(run, spec, a.subs, docs);
+        else {
+          static_assert(std::is_same_v<T, TopHitsAgg>);
+          return top_hits(run, spec, docs);
+        }
+      },
+      a.spec);
+}
+
+Result<ojson> run_all(AggRun& run, const Subs& aggs, const Roaring& docs) {
   ojson out = ojson::object();
   for (const auto& a : aggs) {
     BH_ASSIGN_OR_RETURN(ojson r, run_one(run, a, docs));
@@ -522,7 +557,7 @@ Result<ojson> run_all(AggRun& run, const std::vector<AggSpec>& aggs, const Roari
 
 }  // namespace
 
-Result<nlohmann::ordered_json> run_aggregations(SearchExecutor& exec, const std::vector<AggSpec>& aggs, const Roaring& docs,
+Result<nlohmann::ordered_json> run_aggregations(SearchExecutor& exec, const std::vector<Aggregation>& aggs, const Roaring& docs,
                                                 const Evaluated& scorer) {
   AggRun run{exec, scorer};
   return run_all(run, aggs, docs);

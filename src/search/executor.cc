@@ -28,24 +28,6 @@ Roaring bitmap_of(std::vector<DocId>& docs) {
   return Roaring(docs.size(), docs.data());
 }
 
-// Does the msm spec ("2", "-1", "75%", "-25%") require how many of n optional clauses?
-Result<std::size_t> required_should(const std::string& spec, std::size_t n) {
-  std::string s = spec;
-  const bool percent = !s.empty() && s.back() == '%';
-  if (percent) s.pop_back();
-  long long v = 0;
-  try {
-    std::size_t used = 0;
-    v = std::stoll(s, &used);
-    if (used != s.size()) throw std::invalid_argument("msm");
-  } catch (...) {
-    return fail(Code::kInvalidArgument, fmt::format("minimum_should_match [{}] is not a number or a percentage", spec));
-  }
-  long long k = percent ? static_cast<long long>(static_cast<double>(n) * static_cast<double>(std::llabs(v)) / 100.0) : std::llabs(v);
-  if (v < 0) k = static_cast<long long>(n) - k;
-  return static_cast<std::size_t>(std::clamp<long long>(k, 0, static_cast<long long>(n)));
-}
-
 }  // namespace
 
 // ---- JSON writing helpers ----
@@ -423,7 +405,7 @@ Result<Evaluated> SearchExecutor::evaluate_bool(const BoolQuery& q, MatchedTerms
       should.push_back(std::move(child));
     }
     std::size_t need = (q.must.empty() && q.filter.empty()) ? 1 : 0;
-    if (q.minimum_should_match) { BH_ASSIGN_OR_RETURN(need, required_should(*q.minimum_should_match, should.size())); }
+    if (q.minimum_should_match) need = q.minimum_should_match->required_of(should.size());
     if (need == 1) {
       std::vector<const Roaring*> parts;
       for (const auto& s : should) parts.push_back(&s.docs);

@@ -136,7 +136,7 @@ class SearchExecutor {
 };
 
 // Aggregations over a set of documents (aggregations.cc).
-Result<nlohmann::ordered_json> run_aggregations(SearchExecutor& exec, const std::vector<AggSpec>& aggs, const Roaring& docs,
+Result<nlohmann::ordered_json> run_aggregations(SearchExecutor& exec, const std::vector<Aggregation>& aggs, const Roaring& docs,
                                                 const Evaluated& scorer);
 
 // Writes a JSON string literal (quotes and escapes) to out.

@@ -9,9 +9,6 @@
 
 #include <functional>
 
-#include <simdjson.h>
-
-#include "record/date_time.h"
 #include "record/mozilla_version.h"
 #include "search/text_analysis.h"
 
@@ -26,11 +23,6 @@ void mix(std::uint64_t& h, std::uint64_t v) {
   h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
 }
 void mix(std::uint64_t& h, std::string_view s) { mix(h, static_cast<std::uint64_t>(hash_of(s))); }
-
-std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -133,40 +125,16 @@ void KeywordColumn::append_postings(TermId t, std::vector<DocId>& out) const {
   for_each_doc(lists_[head_[t]], [&](DocId d) { out.push_back(d); });
 }
 
-namespace {
-
-// Merges `fresh` (sorted by `less`) into `sorted` (sorted by `less`). A small batch into a large
-// dictionary is placed by binary search, so the old terms are moved, never compared: a catch-up
-// of a few thousand records into a million-term column costs a memmove, not a million string
-// comparisons. Ties keep the old term first, as std::merge does.
-template <typename Less>
-std::vector<TermId> merge_terms(const std::vector<TermId>& sorted, const std::vector<TermId>& fresh, Less less) {
-  std::vector<TermId> merged;
-  merged.reserve(sorted.size() + fresh.size());
-  if (fresh.size() * 32 >= sorted.size()) {
-    std::merge(sorted.begin(), sorted.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), less);
-    return merged;
-  }
-  auto from = sorted.begin();
-  for (const TermId t : fresh) {
-    const auto at = std::upper_bound(from, sorted.end(), t, less);
-    merged.insert(merged.end(), from, at);
-    merged.push_back(t);
-    from = at;
-  }
-  merged.insert(merged.end(), from, sorted.end());
-  return merged;
-}
-
-}  // namespace
-
 void KeywordColumn::finish_batch() {
   if (sorted_until_ == term_ref_.size()) return;
   const auto by_bytes = [this](TermId a, TermId b) { return term(a) < term(b); };
   std::vector<TermId> fresh(term_ref_.size() - sorted_until_);
   for (std::size_t i = 0; i < fresh.size(); ++i) fresh[i] = static_cast<TermId>(sorted_until_ + i);
   std::sort(fresh.begin(), fresh.end(), by_bytes);
-  sorted_ = merge_terms(sorted_, fresh, by_bytes);
+  std::vector<TermId> merged;
+  merged.reserve(term_ref_.size());
+  std::merge(sorted_.begin(), sorted_.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), by_bytes);
+  sorted_ = std::move(merged);
   rank_.resize(term_ref_.size());
   for (std::size_t i = 0; i < sorted_.size(); ++i) rank_[sorted_[i]] = static_cast<std::uint32_t>(i);
 
@@ -178,7 +146,11 @@ void KeywordColumn::finish_batch() {
       return version_keys_[a] != version_keys_[b] ? version_keys_[a] < version_keys_[b] : term(a) < term(b);
     };
     std::sort(fresh.begin(), fresh.end(), by_version);
-    version_sorted_ = merge_terms(version_sorted_, fresh, by_version);
+    std::vector<TermId> vmerged;
+    vmerged.reserve(term_ref_.size());
+    std::merge(version_sorted_.begin(), version_sorted_.end(), fresh.begin(), fresh.end(), std::back_inserter(vmerged),
+               by_version);
+    version_sorted_ = std::move(vmerged);
     version_rank_.resize(term_ref_.size());
     for (std::size_t i = 0; i < version_sorted_.size(); ++i) version_rank_[version_sorted_[i]] = static_cast<std::uint32_t>(i);
   }
@@ -225,17 +197,7 @@ std::optional<DocId> SearchIndex::doc_of_record(RecordId id) const {
   return static_cast<DocId>(it - record_ids_.begin());
 }
 
-void SearchIndex::append(std::span<const IndexInput> records) {
-  for (const auto& r : records) {
-    if (!record_ids_.empty() && r.id <= record_ids_.back()) continue;  // already indexed
-    const DocId d = static_cast<DocId>(record_ids_.size());
-    const ByteArena::Ref ref = arena_.append(r.document);
-    record_ids_.push_back(r.id);
-    documents_.push_back(ref);
-    document_bytes_ += r.document.size();
-    index_document(d, ref, arena_.view(ref));
-  }
-}
+void SearchIndex::append(std::span<const IndexInput> records) { apply(parse_documents(records)); }
 
 void SearchIndex::reserve(std::size_t docs) {
   record_ids_.reserve(docs);
@@ -263,79 +225,6 @@ void SearchIndex::finish(Executor* executor) {
     pending[i]->finish_batch();
     return Status::ok();
   });
-}
-
-void SearchIndex::index_document(DocId d, ByteArena::Ref doc_ref, std::string_view doc) {
-  std::array<bool, kColumnCount> seen{};
-  scratch_.assign(doc);
-  scratch_.append(simdjson::SIMDJSON_PADDING, '\0');
-  const simdjson::padded_string_view input(scratch_.data(), doc.size(), scratch_.size());
-  thread_local simdjson::ondemand::parser parser;
-  bool ok = true;
-  auto indexed = [&]() -> bool {
-    simdjson::ondemand::document json;
-    if (parser.iterate(input).get(json)) return false;
-    simdjson::ondemand::object root;
-    if (json.get_object().get(root)) return false;
-    for (auto field : root) {
-      std::string_view object_name;
-      if (field.unescaped_key().get(object_name)) return false;
-      simdjson::ondemand::object object;
-      if (field.value().get_object().get(object)) continue;
-      for (auto member : object) {
-        std::string_view key;
-        if (member.unescaped_key().get(key)) return false;
-        const auto column = column_of(object_name, key);
-        if (!column) continue;
-        simdjson::ondemand::value value;
-        if (member.value().get(value)) return false;
-        const std::size_t ci = static_cast<std::size_t>(*column);
-        if (seen[ci]) continue;  // duplicate keys were refused at ingest; keep the first anyway
-        const ColumnKind kind = column_info(*column).kind;
-        simdjson::ondemand::json_type type;
-        if (value.type().get(type)) return false;
-        if (kind == ColumnKind::kKeyword || kind == ColumnKind::kText) {
-          if (type != simdjson::ondemand::json_type::string) continue;
-          const std::string_view token = trim_right(value.raw_json_token());
-          if (token.size() < 2) continue;
-          const std::string_view inner = token.substr(1, token.size() - 2);
-          ByteArena::Ref ref;
-          if (inner.find('\\') == std::string_view::npos) {
-            ref = ByteArena::sub_ref(doc_ref, static_cast<std::size_t>(inner.data() - scratch_.data()), inner.size());
-          } else {
-            std::string_view decoded;
-            if (value.get_string().get(decoded)) continue;
-            ref = arena_.append(decoded);
-          }
-          keyword_[ci]->append(d, ref);
-          seen[ci] = true;
-        } else if (kind == ColumnKind::kLong) {
-          std::int64_t v = 0;
-          if (type != simdjson::ondemand::json_type::number || value.get_int64().get(v)) continue;
-          numeric_[ci].values.push_back(v);
-          ++numeric_[ci].docs_with_value;
-          seen[ci] = true;
-        } else {  // date
-          std::string_view text;
-          if (type != simdjson::ondemand::json_type::string || value.get_string().get(text)) continue;
-          const auto millis = rfc3339_to_epoch_millis(text);
-          if (!millis) continue;
-          numeric_[ci].values.push_back(*millis);
-          ++numeric_[ci].docs_with_value;
-          seen[ci] = true;
-        }
-      }
-    }
-    return true;
-  };
-  ok = indexed();
-  if (!ok) ++unparsable_;
-  // Every column gets exactly one entry per document.
-  for (std::size_t ci = 0; ci < kColumnCount; ++ci) {
-    if (seen[ci]) continue;
-    if (keyword_[ci]) keyword_[ci]->append_missing();
-    else numeric_[ci].values.push_back(kMissingNumber);
-  }
 }
 
 std::size_t SearchIndex::memory_bytes() const {

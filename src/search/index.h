@@ -103,6 +103,20 @@ class KeywordColumn {
   void finish_batch();
   std::size_t unsorted_terms() const { return term_ref_.size() - sorted_until_; }
 
+  // The dictionary orders with `fresh` merged in: the terms a batch will add, with the ids
+  // they will get (term_count(), term_count() + 1, ...). Reads only: the index's single writer
+  // computes this while searches read, then install_order() swaps it in with the batch.
+  struct Order {
+    std::vector<TermId> sorted;
+    std::vector<std::uint32_t> rank;
+    std::vector<std::string> version_keys;  // of the fresh terms (version column only)
+    std::vector<TermId> version_sorted;
+    std::vector<std::uint32_t> version_rank;
+  };
+  Order merged_order(const std::vector<std::string_view>& fresh) const;
+  // REQUIRES: the fresh terms of `order` have been appended, and nothing else.
+  void install_order(Order order);
+
   std::size_t memory_bytes() const;
   void hash_into(std::uint64_t& h) const;
 
@@ -143,6 +157,36 @@ struct IndexInput {
   std::string_view document;
 };
 
+// Documents parsed and laid out for SearchIndex::apply, built by SearchIndex::prepare without
+// changing the index. Views point into the IndexInputs' text, which must outlive the batch.
+struct PreparedBatch {
+  struct Value {
+    Column column;
+    bool decoded = false;         // the string had JSON escapes: decoded[index] holds it
+    std::uint32_t offset = 0;     // else: where it is in the document text
+    std::uint32_t length = 0;
+    std::uint32_t index = 0;
+    std::int64_t number = 0;      // date and long columns
+  };
+  struct Document {
+    RecordId id = 0;
+    std::string_view text;
+    std::uint32_t first_value = 0;
+    std::uint32_t value_count = 0;
+    bool parsed = true;           // false: not a JSON object (kept, no field indexed)
+  };
+  std::vector<Document> documents;
+  std::vector<Value> values;
+  std::vector<std::string> decoded;
+  // With orders: for each keyword column that gets new terms, its orders with them merged in.
+  bool ordered = false;
+  std::vector<std::pair<Column, KeywordColumn::Order>> orders;
+
+  std::string_view string_of(const Document& d, const Value& v) const {
+    return v.decoded ? std::string_view(decoded[v.index]) : d.text.substr(v.offset, v.length);
+  }
+};
+
 class SearchIndex {
  public:
   SearchIndex();
@@ -161,6 +205,14 @@ class SearchIndex {
   // terms on the executor's workers (nullptr: on this thread).
   void append(std::span<const IndexInput> records);
   void finish(Executor* executor = nullptr);
+
+  // Incremental indexing by the index's only writer, in two steps. prepare() only reads the
+  // index, so it may run while searches read it too: it parses the documents, finds the terms
+  // they add and merges those into the dictionary orders (the expensive part). apply() then
+  // changes the index (exclusive access; nothing may change in between) and is cheap: copies,
+  // hash inserts, postings, and swapping the merged orders in. The result equals add_batch.
+  PreparedBatch prepare(std::span<const IndexInput> records) const;
+  void apply(PreparedBatch batch);
   // Room for this many documents in all, so a large catch-up does not regrow every column.
   void reserve(std::size_t docs);
 
@@ -181,7 +233,10 @@ class SearchIndex {
   std::uint64_t fingerprint() const;
 
  private:
-  void index_document(DocId d, ByteArena::Ref doc_ref, std::string_view doc);
+  // Parses one document into batch.values; false when it is not a JSON object.
+  static bool parse_document(std::string_view text, PreparedBatch& batch);
+  PreparedBatch parse_documents(std::span<const IndexInput> records) const;
+  void add_orders(PreparedBatch& batch) const;
 
   ByteArena arena_;
   std::vector<RecordId> record_ids_;
@@ -190,7 +245,6 @@ class SearchIndex {
   std::vector<NumericColumn> numeric_;                   // by Column; empty for string columns
   std::uint64_t unparsable_ = 0;
   std::size_t document_bytes_ = 0;
-  std::string scratch_;  // padded copy for the parser
 };
 
 // Calls f(doc) for every document in the bitmap, in increasing order, without allocating.

@@ -62,9 +62,18 @@ struct MatchAllQuery { float boost = 1.0f; };
 struct MatchNoneQuery {};
 struct IdsQuery { std::vector<RecordId> ids; float boost = 1.0f; };
 
+// minimum_should_match, parsed: "2" {2, false}, "-1" {-1, false}, "75%" {75, true}, "-25%".
+struct MinimumShouldMatch {
+  std::int64_t value = 1;
+  bool percent = false;
+
+  // How many of `optional_clauses` must match (Lucene's rounding: percentages round down).
+  std::size_t required_of(std::size_t optional_clauses) const;
+};
+
 struct BoolQuery {
   std::vector<QueryPtr> must, should, filter, must_not;
-  std::optional<std::string> minimum_should_match;  // "2", "-1", "75%"
+  std::optional<MinimumShouldMatch> minimum_should_match;
   float boost = 1.0f;
 };
 
@@ -103,8 +112,6 @@ struct HighlightSpec {
   bool require_field_match = true;
 };
 
-struct AggSpec;
-
 struct TermsOrder {
   enum class By { kCount, kKey, kSubAgg } by = By::kCount;
   bool ascending = false;
@@ -113,53 +120,84 @@ struct TermsOrder {
 
 struct RangeSpec {
   std::optional<std::string> key;
-  std::optional<double> from, to;          // range
+  std::optional<double> from, to;              // range
   std::optional<std::int64_t> from_ms, to_ms;  // date_range
 };
 
-struct AggSpec {
-  enum class Type {
-    kTerms, kCardinality, kValueCount, kMin, kMax, kAvg, kSum, kStats, kFilter, kFilters, kRange, kDateRange,
-    kHistogram, kDateHistogram, kTopHits, kMissing
-  };
-  std::string name;
-  Type type = Type::kTerms;
-  std::optional<FieldRef> field;
-  std::vector<AggSpec> subs;
+// ---- aggregations: one struct per kind, every field parsed and checked at request time ----
 
-  // terms
+struct TermsAgg {
+  FieldRef field;
   std::size_t size = 10;
   std::int64_t min_doc_count = 1;
-  std::vector<TermsOrder> order;
+  std::vector<TermsOrder> order;  // empty: by count, descending
   std::shared_ptr<const CompiledRegexp> include_regexp, exclude_regexp;
   std::vector<std::string> include_values, exclude_values;
-  std::optional<std::string> missing;  // terms/metrics: value for documents without the field
+  std::optional<std::string> missing;  // the value for documents without the field
+};
 
-  // filter / filters
-  QueryPtr filter;
+// value_count and cardinality.
+struct CountAgg {
+  enum class Kind { kValueCount, kCardinality } kind = Kind::kValueCount;
+  FieldRef field;
+  std::optional<std::string> missing;
+};
+
+// min, max, avg, sum and stats over a date or long field.
+struct MetricAgg {
+  enum class Kind { kMin, kMax, kAvg, kSum, kStats } kind = Kind::kMin;
+  FieldRef field;
+  std::optional<std::string> missing;
+  DateFormat format = DateFormat::default_format();  // *_as_string of date fields
+};
+
+struct MissingAgg { FieldRef field; };
+
+struct FilterAgg { QueryPtr filter; };
+
+struct FiltersAgg {
   std::vector<std::pair<std::string, QueryPtr>> filters;
-  bool filters_keyed = true;
+  bool keyed = true;  // an object of named filters (false: an array)
   bool other_bucket = false;
   std::string other_bucket_key = "_other_";
+};
 
-  // range / date_range
+// range and date_range.
+struct RangeAgg {
+  FieldRef field;
+  bool dates = false;
   std::vector<RangeSpec> ranges;
   bool keyed = false;
-
-  // histogram / date_histogram
-  double interval = 0;
-  double offset = 0;
-  std::optional<CalendarUnit> calendar_unit;
-  std::int64_t fixed_interval_ms = 0;
-  std::optional<double> extended_min, extended_max;
   DateFormat format = DateFormat::default_format();
-  bool has_format = false;
   TimeZoneOffset time_zone;
+};
 
-  // top_hits
+// histogram and date_histogram.
+struct HistogramAgg {
+  FieldRef field;
+  bool dates = false;
+  double interval = 0;                         // histogram
+  std::optional<CalendarUnit> calendar_unit;   // date_histogram: a calendar interval, or
+  std::int64_t fixed_interval_ms = 0;          // a fixed one
+  double offset = 0;
+  std::int64_t min_doc_count = 0;
+  std::optional<double> extended_min, extended_max;
+  bool keyed = false;
+  DateFormat format = DateFormat::default_format();
+  TimeZoneOffset time_zone;
+};
+
+struct TopHitsAgg {
   std::size_t from = 0;
+  std::size_t size = 3;
   std::vector<SortKey> sort;
   SourceFilter source;
+};
+
+struct Aggregation {
+  std::string name;
+  std::variant<TermsAgg, CountAgg, MetricAgg, MissingAgg, FilterAgg, FiltersAgg, RangeAgg, HistogramAgg, TopHitsAgg> spec;
+  std::vector<Aggregation> subs;
 };
 
 struct SearchRequest {
@@ -171,7 +209,7 @@ struct SearchRequest {
   std::optional<nlohmann::json> search_after;  // an array
   SourceFilter source;
   std::optional<HighlightSpec> highlight;
-  std::vector<AggSpec> aggs;
+  std::vector<Aggregation> aggs;
   bool track_total_hits = true;
   bool track_scores = false;
   std::optional<double> min_score;

@@ -1,11 +1,33 @@
 #include "search/query_builders.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
 
 namespace bh::search {
+
+Result<MinimumShouldMatch> parse_minimum_should_match(std::string_view spec) {
+  std::string_view s = spec;
+  MinimumShouldMatch m;
+  m.percent = !s.empty() && s.back() == '%';
+  if (m.percent) s.remove_suffix(1);
+  const auto v = parse_long(s);
+  if (!v || std::string(s).find_first_of(" <") != std::string::npos) {
+    return fail(Code::kInvalidArgument, fmt::format("minimum_should_match [{}] is not a number or a percentage", spec));
+  }
+  m.value = *v;
+  return m;
+}
+
+std::size_t MinimumShouldMatch::required_of(std::size_t optional_clauses) const {
+  const auto n = static_cast<long long>(optional_clauses);
+  const long long magnitude = value < 0 ? -value : value;
+  long long k = percent ? static_cast<long long>(static_cast<double>(n) * static_cast<double>(magnitude) / 100.0) : magnitude;
+  if (value < 0) k = n - k;
+  return static_cast<std::size_t>(std::clamp<long long>(k, 0, n));
+}
 namespace {
 
 QueryPtr string_query(const FieldRef& field, StringPredicate p, ScoreMode score, float boost) {
@@ -129,7 +151,7 @@ Result<QueryPtr> terms_query(const FieldRef& field, const std::vector<std::strin
 }
 
 Result<QueryPtr> match_query(const FieldRef& field, std::string_view text, bool and_operator,
-                             const std::optional<std::string>& minimum_should_match, const ValueOptions& o) {
+                             const std::optional<MinimumShouldMatch>& minimum_should_match, const ValueOptions& o) {
   if (field.type != FieldType::kText) return term_query(field, text, o);
   const auto tokens = standard_tokens(text);
   if (tokens.empty()) return make_query(MatchNoneQuery{});
@@ -141,7 +163,7 @@ Result<QueryPtr> match_query(const FieldRef& field, std::string_view text, bool 
     BH_ASSIGN_OR_RETURN(QueryPtr q, term_query(field, t, one));
     (and_operator ? b.must : b.should).push_back(std::move(q));
   }
-  if (!and_operator) b.minimum_should_match = minimum_should_match.value_or("1");
+  if (!and_operator) b.minimum_should_match = minimum_should_match.value_or(MinimumShouldMatch{});
   b.boost = o.boost;
   return make_query(std::move(b));
 }
@@ -206,7 +228,7 @@ QueryPtr exists_any_query(std::string_view field_pattern, float boost) {
   if (fields.size() == 1) return exists_query(fields[0], boost);
   BoolQuery b;
   for (const auto& f : fields) b.should.push_back(exists_query(f, 1.0f));
-  b.minimum_should_match.emplace(1, '1');
+  b.minimum_should_match = MinimumShouldMatch{};
   ConstantScoreQuery cs;
   cs.filter = make_query(std::move(b));
   cs.boost = boost;

@@ -14,6 +14,10 @@
 
 namespace bh::search {
 
+// minimum_should_match as Elasticsearch writes it: "2", "-1", "75%", "-25%" (also a JSON integer).
+// Combinations ("3<90%") are refused. kInvalidArgument naming the spec otherwise.
+Result<MinimumShouldMatch> parse_minimum_should_match(std::string_view spec);
+
 struct ValueOptions {
   float boost = 1.0f;
   bool lenient = false;          // a value the field cannot hold matches nothing instead of failing
@@ -30,7 +34,7 @@ Result<QueryPtr> terms_query(const FieldRef& field, const std::vector<std::strin
 // match: text fields are analyzed into tokens joined by `and_operator`; other fields as term.
 // `minimum_should_match` applies to the token clauses.
 Result<QueryPtr> match_query(const FieldRef& field, std::string_view text, bool and_operator,
-                             const std::optional<std::string>& minimum_should_match, const ValueOptions& o);
+                             const std::optional<MinimumShouldMatch>& minimum_should_match, const ValueOptions& o);
 // match_phrase: text fields need the tokens in order; other fields as term.
 Result<QueryPtr> phrase_query(const FieldRef& field, std::string_view text, const ValueOptions& o);
 Result<QueryPtr> prefix_query(const FieldRef& field, std::string_view prefix, const ValueOptions& o);

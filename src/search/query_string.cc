@@ -46,7 +46,7 @@ struct ClauseList {
     clauses.emplace_back(std::move(q), required ? Occur::kMust : prohibited ? Occur::kMustNot : Occur::kShould);
   }
 
-  QueryPtr build(const std::optional<std::string>& msm) {
+  QueryPtr build(const std::optional<MinimumShouldMatch>& msm) {
     if (clauses.empty()) return make_query(MatchNoneQuery{});
     if (clauses.size() == 1 && clauses[0].second != Occur::kMustNot && !msm) return std::move(clauses[0].first);
     BoolQuery b;
@@ -222,7 +222,7 @@ class ClassicParser {
   }
 
   Result<QueryPtr> query(const std::optional<std::string>& field, std::size_t depth,
-                         const std::optional<std::string>& msm) {
+                         const std::optional<MinimumShouldMatch>& msm) {
     if (depth > 32) return syntax(s_, pos_, "too many nested parentheses");
     ClauseList list;
     bool first = true;
@@ -378,7 +378,7 @@ class SimpleParser {
  private:
   static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-  Result<QueryPtr> sequence(std::size_t depth, const std::optional<std::string>& msm) {
+  Result<QueryPtr> sequence(std::size_t depth, const std::optional<MinimumShouldMatch>& msm) {
     ClauseList list;
     Conj pending = Conj::kNone;
     while (pos_ < s_.size()) {

@@ -34,7 +34,7 @@ struct QueryStringOptions {
   bool analyze_wildcard = false;
   bool lenient = false;
   bool auto_generate_phrase_queries = false;
-  std::optional<std::string> minimum_should_match;
+  std::optional<MinimumShouldMatch> minimum_should_match;
   float tie_breaker = 0.0f;
   float boost = 1.0f;
   std::int64_t now_millis = 0;

@@ -39,12 +39,14 @@ Result<bool> bool_of(const json& j, std::string_view what);
 // size/from/min_doc_count: whole numbers, also as strings ("10").
 Result<std::int64_t> count_of(const json& j, std::string_view what);
 Result<std::vector<std::string>> string_list(const json& j, std::string_view what);
+// minimum_should_match from JSON ("75%", "-1", 2), parsed at request time.
+Result<std::optional<MinimumShouldMatch>> minimum_should_match_of(const json& j, std::string_view what);
 // An Elasticsearch time value ("30s", "500ms", "2m", "1.5s", "100micros"); "-1" is none.
 Result<std::optional<std::chrono::nanoseconds>> time_value(std::string_view text, std::string_view setting);
 
 Result<QueryPtr> parse_query(Context& ctx, const json& j, std::size_t depth, bool filter_context);
 Result<std::vector<SortKey>> parse_sort(const json& j);
 Result<SourceFilter> parse_source(const json& j);
-Result<std::vector<AggSpec>> parse_aggs(Context& ctx, const json& j, std::size_t depth);
+Result<std::vector<Aggregation>> parse_aggs(Context& ctx, const json& j, std::size_t depth);
 
 }  // namespace bh::search::request_detail

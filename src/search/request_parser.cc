@@ -127,14 +127,14 @@ Result<QueryPtr> parse_bool(Context& ctx, const json& b, std::size_t depth, bool
     else if (k == "should") { BH_ASSIGN_OR_RETURN(q.should, parse_clause_list(ctx, v, depth, filter_context)); }
     else if (k == "filter") { BH_ASSIGN_OR_RETURN(q.filter, parse_clause_list(ctx, v, depth, true)); }
     else if (k == "must_not") { BH_ASSIGN_OR_RETURN(q.must_not, parse_clause_list(ctx, v, depth, true)); }
-    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "[bool] minimum_should_match")); q.minimum_should_match = m; }
+    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(q.minimum_should_match, minimum_should_match_of(v, "[bool] minimum_should_match")); }
     else if (k == "boost") { BH_ASSIGN_OR_RETURN(q.boost, number_of(v, "boost")); }
     else if (k == "disable_coord" || k == "adjust_pure_negative" || k == "_name") {}
     else return bad(fmt::format("[bool] query does not support [{}]", k));
   }
   // Elasticsearch 6: in a filter context, should clauses of a bool without must need one match.
   if (filter_context && !q.should.empty() && !q.minimum_should_match && q.must.empty() && q.filter.empty()) {
-    q.minimum_should_match = "1";
+    q.minimum_should_match = MinimumShouldMatch{};
   }
   return make_query(std::move(q));
 }
@@ -181,7 +181,7 @@ Result<QueryPtr> parse_field_query(Context& ctx, std::string_view type, const js
   o.now_millis = ctx.now;
   json value = c.body;
   bool and_operator = false;
-  std::optional<std::string> msm;
+  std::optional<MinimumShouldMatch> msm;
   std::string flags;
   std::string zero_terms = "none";
   if (c.has_options) {
@@ -195,7 +195,7 @@ Result<QueryPtr> parse_field_query(Context& ctx, std::string_view type, const js
         const std::string op = v.get<std::string>();
         if (op == "and" || op == "AND") and_operator = true;
         else if (op != "or" && op != "OR") return bad(fmt::format("[{}] operator must be and or or, not [{}]", type, op));
-      } else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "minimum_should_match")); msm = m; }
+      } else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(msm, minimum_should_match_of(v, "minimum_should_match")); }
       else if (k == "flags" && v.is_string()) flags = v.get<std::string>();
       else if (k == "zero_terms_query" && v.is_string()) zero_terms = v.get<std::string>();
       else if (k == "analyzer" || k == "slop" || k == "fuzziness" || k == "prefix_length" || k == "max_expansions" ||
@@ -265,7 +265,7 @@ Result<QueryPtr> parse_query_string_query(Context& ctx, const json& j, bool simp
     else if (k == "analyze_wildcard") { BH_ASSIGN_OR_RETURN(o.analyze_wildcard, bool_of(v, "analyze_wildcard")); }
     else if (k == "lenient") { BH_ASSIGN_OR_RETURN(o.lenient, bool_of(v, "lenient")); }
     else if (k == "auto_generate_phrase_queries") { BH_ASSIGN_OR_RETURN(o.auto_generate_phrase_queries, bool_of(v, "auto_generate_phrase_queries")); }
-    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "minimum_should_match")); o.minimum_should_match = m; }
+    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(o.minimum_should_match, minimum_should_match_of(v, "minimum_should_match")); }
     else if (k == "tie_breaker") { BH_ASSIGN_OR_RETURN(o.tie_breaker, number_of(v, "tie_breaker")); }
     else if (k == "boost") { BH_ASSIGN_OR_RETURN(o.boost, number_of(v, "boost")); }
     else if (k == "time_zone") { if (!v.is_string()) return bad("time_zone must be a string"); BH_ASSIGN_OR_RETURN(o.time_zone, TimeZoneOffset::parse(v.get<std::string>())); }
@@ -291,7 +291,7 @@ Result<QueryPtr> parse_multi_match(Context& ctx, const json& j) {
   bool and_operator = false;
   float tie = 0.0f, boost = 1.0f;
   bool lenient = false;
-  std::optional<std::string> msm;
+  std::optional<MinimumShouldMatch> msm;
   bool has_query = false;
   for (const auto& [k, v] : j.items()) {
     if (k == "query") { BH_ASSIGN_OR_RETURN(text, scalar_text(v, "[multi_match] query")); has_query = true; }
@@ -301,7 +301,7 @@ Result<QueryPtr> parse_multi_match(Context& ctx, const json& j) {
     else if (k == "tie_breaker") { BH_ASSIGN_OR_RETURN(tie, number_of(v, "tie_breaker")); }
     else if (k == "boost") { BH_ASSIGN_OR_RETURN(boost, number_of(v, "boost")); }
     else if (k == "lenient") { BH_ASSIGN_OR_RETURN(lenient, bool_of(v, "lenient")); }
-    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(std::string m, scalar_text(v, "minimum_should_match")); msm = m; }
+    else if (k == "minimum_should_match") { BH_ASSIGN_OR_RETURN(msm, minimum_should_match_of(v, "minimum_should_match")); }
     else if (k == "analyzer" || k == "slop" || k == "fuzziness" || k == "prefix_length" || k == "max_expansions" ||
              k == "zero_terms_query" || k == "_name" || k == "cutoff_frequency" || k == "auto_generate_synonyms_phrase_query") {}
     else return bad(fmt::format("[multi_match] query does not support [{}]", k));
@@ -555,6 +555,12 @@ Result<std::optional<std::chrono::nanoseconds>> time_value(std::string_view text
   }
   return bad(fmt::format("failed to parse setting [{}] with value [{}] as a time value: unit is missing or unrecognized",
                          setting, text));
+}
+
+Result<std::optional<MinimumShouldMatch>> minimum_should_match_of(const json& j, std::string_view what) {
+  BH_ASSIGN_OR_RETURN(std::string text, scalar_text(j, what));
+  BH_ASSIGN_OR_RETURN(MinimumShouldMatch m, parse_minimum_should_match(text));
+  return std::optional<MinimumShouldMatch>(m);
 }
 
 Result<SourceFilter> parse_source(const json& j) {

@@ -124,7 +124,12 @@ Result<std::size_t> SearchService::catch_up(const std::stop_token& stop) {
   return added;
 }
 
-bool SearchService::append_slice(std::span<const IndexInput> slice, const std::stop_token& stop) {
+// This thread is the index's only writer, so it may read the index without the lock while
+// searches read it too: the slice is parsed and its new terms merged into the dictionary orders
+// before the write lock is taken, and the lock is held only for applying the result.
+bool SearchService::append_slice(std::span<const IndexInput> slice, const std::stop_token& stop)
+    NO_THREAD_SAFETY_ANALYSIS {
+  PreparedBatch batch = index_.prepare(slice);
   // Polite at first: a long search holding the read lock lets the searches queued behind this
   // writer in again every writer_patience. After max_search_time of trying, every search that
   // was running has reached its deadline, so waiting outright is bounded.
@@ -136,8 +141,7 @@ bool SearchService::append_slice(std::span<const IndexInput> slice, const std::s
       break;
     }
   }
-  index_.append(slice);
-  index_.finish(&executor_);
+  index_.apply(std::move(batch));
   index_mutex_.unlock();
   return true;
 }

@@ -67,18 +67,18 @@ struct SearchServiceOptions {
 
 // What the follower tells its owner (logs, metrics). Called on the follower thread.
 struct FollowerEvents {
-  std::function<void(const Status&)> on_error;
+  std::function<void(const Status&)> on_error = {};
   // After each catch-up: how many records it added and how long it took.
-  std::function<void(std::size_t records, std::chrono::nanoseconds took, const IndexStats& stats)> on_caught_up;
+  std::function<void(std::size_t records, std::chrono::nanoseconds took, const IndexStats& stats)> on_caught_up = {};
 };
 
 // One search: the request body (Elasticsearch JSON), or without a body the query-string
 // parameters (?q=&size=&from=&sort=&timeout=).
 struct SearchCall {
-  std::string_view body;
-  std::vector<std::pair<std::string, std::string>> params;
+  std::string_view body = {};
+  std::vector<std::pair<std::string, std::string>> params = {};
   // When the request arrived (queue time counts against its time budget); default: now.
-  std::optional<Clock::Instant> received;
+  std::optional<Clock::Instant> received = {};
 };
 
 struct SearchAnswer {

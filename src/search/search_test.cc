@@ -246,14 +246,106 @@ TEST(SearchService, FollowsTheStoreAndKeepsTheSameIndexAfterRestart) {
     incremental.add_batch(one);
   }
   EXPECT_EQ(whole.index.fingerprint(), incremental.fingerprint());
+  // As the follower builds it: slices prepared without changing the index, then applied.
+  SearchIndex followed;
+  for (std::size_t at = 0; at < texts.size(); at += 7) {
+    std::vector<IndexInput> slice;
+    for (std::size_t i = at; i < std::min(texts.size(), at + 7); ++i) slice.push_back({static_cast<RecordId>(i + 1), texts[i]});
+    const std::uint64_t before = followed.fingerprint();
+    PreparedBatch batch = followed.prepare(slice);
+    ASSERT_EQ(followed.fingerprint(), before) << "prepare must not change the index";
+    followed.apply(std::move(batch));
+  }
+  EXPECT_EQ(whole.index.fingerprint(), followed.fingerprint());
   const std::string q = R"({"size":5,"sort":[{"target.version_sort":"desc"},"_doc"],"aggs":{"m":{"date_histogram":{"field":"build.date","interval":"month"}}}})";
   auto a = search(whole.index, q);
   auto b = search(incremental, q);
-  ASSERT_TRUE(a && b);
+  auto c = search(followed, q);
+  ASSERT_TRUE(a && b && c);
   // `took` is wall time (it differs under ASan); everything else must be identical.
   a->erase("took");
   b->erase("took");
+  c->erase("took");
   EXPECT_EQ(a->dump(), b->dump());
+  EXPECT_EQ(a->dump(), c->dump());
+  // Range and prefix queries read the merged dictionary orders.
+  for (const char* ranged : {R"({"size":50,"query":{"range":{"target.version_sort":{"gte":"60.0"}}},"sort":["_doc"]})",
+                             R"({"size":50,"query":{"prefix":{"download.url":"https://archive"}},"sort":[{"target.version":"asc"},"_doc"]})"}) {
+    auto x = search(whole.index, ranged);
+    auto y = search(followed, ranged);
+    ASSERT_TRUE(x && y);
+    x->erase("took");
+    y->erase("took");
+    EXPECT_EQ(x->dump(), y->dump()) << ranged;
+  }
+}
+
+// A deadline that passes while hits are collected: the answer says timed_out, keeps the exact
+// total (the query was fully evaluated), holds only documents that match, in order, and the
+// aggregations that had no time left count nothing.
+TEST(SearchExecutor, ADeadlineDuringCollectionKeepsOnlyTrueMatches) {
+  DemoDataGenerator gen(4);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 20000; ++i) texts.push_back(gen.next_document());
+  Corpus corpus(texts);
+  SearchLimits limits;
+  const std::string body = R"({"size":20,"query":{"term":{"target.channel":"nightly"}},"sort":[{"build.date":"desc"}],
+                               "aggs":{"p":{"terms":{"field":"target.platform","size":100}}}})";
+  auto request = parse_search_body(body, limits, 1700000000000);
+  ASSERT_TRUE(request);
+  const auto sum_of_buckets = [](const json& r) {
+    std::int64_t n = 0;
+    for (const auto& b : r["aggregations"]["p"]["buckets"]) n += b["doc_count"].get<std::int64_t>();
+    return n;
+  };
+  SearchExecutor untimed(corpus.index, limits);
+  const json full = json::parse(*untimed.run(*request));
+  ASSERT_EQ(full["timed_out"], false);
+  const std::int64_t nightly = full["hits"]["total"].get<std::int64_t>();
+  ASSERT_GT(nightly, 4096) << "the corpus must outlast one clock reading of the collection";
+  EXPECT_EQ(sum_of_buckets(full), nightly);
+
+  // Every reading of the clock moves it 1 ms on: the 3 ms budget runs out at the first reading
+  // during collection, after 4,096 documents.
+  ManualClock clock;
+  clock.set_step(std::chrono::milliseconds(1));
+  const Deadline deadline = Deadline::after(clock, std::chrono::milliseconds(3));
+  SearchExecutor timed(corpus.index, limits, clock, deadline);
+  const json partial = json::parse(*timed.run(*request));
+  EXPECT_TRUE(timed.timed_out());
+  EXPECT_EQ(partial["timed_out"], true);
+  EXPECT_EQ(partial["hits"]["total"], nightly);
+  ASSERT_EQ(partial["hits"]["hits"].size(), 20u);
+  std::string previous = "9999";
+  for (const auto& hit : partial["hits"]["hits"]) {
+    EXPECT_EQ(hit["_source"]["target"]["channel"], "nightly");
+    const std::string date = hit["_source"]["build"]["date"].get<std::string>();
+    EXPECT_LE(date, previous);
+    previous = date;
+  }
+  EXPECT_EQ(sum_of_buckets(partial), 0);
+}
+
+// A deadline that passes while the query is evaluated: nothing counts as matched (a half-applied
+// must_not could otherwise let documents through).
+TEST(SearchExecutor, ADeadlineDuringEvaluationMatchesNothing) {
+  DemoDataGenerator gen(5);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 3000; ++i) texts.push_back(gen.next_document());
+  Corpus corpus(texts);
+  SearchLimits limits;
+  // Wildcards over every download URL read the clock while the dictionary is scanned.
+  auto request = parse_search_body(
+      R"({"query":{"bool":{"must":{"wildcard":{"download.url":"*a*"}},"must_not":{"wildcard":{"download.url":"*b*"}}}}})",
+      limits, 1700000000000);
+  ASSERT_TRUE(request);
+  ManualClock clock;
+  clock.set_step(std::chrono::milliseconds(1));
+  SearchExecutor timed(corpus.index, limits, clock, Deadline::after(clock, std::chrono::milliseconds(3)));
+  const json r = json::parse(*timed.run(*request));
+  EXPECT_EQ(r["timed_out"], true);
+  EXPECT_EQ(r["hits"]["total"], 0);
+  EXPECT_TRUE(r["hits"]["hits"].empty());
 }
 
 }  // namespace

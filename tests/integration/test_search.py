@@ -1,9 +1,9 @@
 """/api/search over HTTP on the real binary: the API surface, errors, freshness and restart."""
 import json
-import time
 import os
 import signal
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
