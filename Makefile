@@ -1,9 +1,10 @@
 # A thin driver over CMake presets. Every target installs what it needs first.
-#   make serve   install, build, start on http://localhost:8000 (embedded store, demo data on first start)
-#   make test    unit + integration tests (release), the same under ASan+UBSan, and a fuzz smoke run
+#   make serve   install, build the binary only, start on http://localhost:8000 (embedded store, demo data on first start)
+#   make test    every test on the release build (the heavy end-to-end ones too), unit and quick
+#                integration tests under ASan+UBSan, clang's thread-safety analysis, and a fuzz smoke run
 #   make bench   the benchmarks of docs/benchmarks.md
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 300)
-.PHONY: deps build build-asan build-fuzz serve test test-release test-asan fuzz-smoke fuzz bench clean
+.PHONY: deps build build-binary build-asan build-fuzz serve test test-release test-asan check-thread-safety fuzz-smoke fuzz bench clean
 
 DATA_DIR ?= ./data
 DEMO_RECORDS ?= 10000
@@ -18,6 +19,11 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release
 
+# What `serve` needs: the binary, not the tests and benchmarks.
+build-binary: deps
+	cmake --preset release
+	cmake --build --preset release --target buildhub
+
 build-asan: deps
 	cmake --preset asan-ubsan
 	cmake --build --preset asan-ubsan
@@ -26,16 +32,22 @@ build-fuzz: deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz --target fuzz_all
 
-serve: build
+serve: build-binary
 	$(BIN) serve --data-dir $(DATA_DIR) --listen 127.0.0.1:8000 --demo-records $(DEMO_RECORDS)
 
-test: test-release test-asan fuzz-smoke
+test: test-release test-asan check-thread-safety fuzz-smoke
 
 test-release: build
 	ctest --preset release
 
 test-asan: build-asan
 	ctest --preset asan-ubsan
+
+# The libraries and the binary under clang -Wthread-safety -Werror: a lock annotation that
+# does not hold (GUARDED_BY, REQUIRES) fails here.
+check-thread-safety: deps
+	cmake --preset thread-safety
+	cmake --build --preset thread-safety --target buildhub
 
 fuzz-smoke: build-fuzz
 	scripts/fuzz-smoke $(SMOKE_SECONDS)

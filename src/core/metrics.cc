@@ -99,7 +99,7 @@ MetricsRegistry::Family& MetricsRegistry::family(const std::string& name, const 
 }
 
 Counter& MetricsRegistry::counter(const std::string& name, const std::string& help, const MetricLabels& labels) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   bool ok = false;
   Family& f = family(name, help, Kind::kCounter, ok);
   if (!ok) return *detached_counters_.emplace_back(std::make_unique<Counter>());
@@ -109,7 +109,7 @@ Counter& MetricsRegistry::counter(const std::string& name, const std::string& he
 }
 
 Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help, const MetricLabels& labels) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   bool ok = false;
   Family& f = family(name, help, Kind::kGauge, ok);
   if (!ok) return *detached_gauges_.emplace_back(std::make_unique<Gauge>());
@@ -120,7 +120,7 @@ Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help, 
 
 Timer& MetricsRegistry::timer(const std::string& name, const std::string& help, const MetricLabels& labels,
                               std::vector<double> bounds) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   bool ok = false;
   Family& f = family(name, help, Kind::kTimer, ok);
   if (!ok) return *detached_timers_.emplace_back(std::make_unique<Timer>(std::move(bounds)));
@@ -130,7 +130,7 @@ Timer& MetricsRegistry::timer(const std::string& name, const std::string& help, 
 }
 
 std::string MetricsRegistry::render_prometheus() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string out;
   for (const auto& [name, f] : families_) {
     out += "# HELP " + name + " " + f.help + "\n";

@@ -15,10 +15,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/sync.h"
 
 namespace bh {
 
@@ -106,14 +107,14 @@ class MetricsRegistry {
     std::map<MetricLabels, std::unique_ptr<Gauge>> gauges;
     std::map<MetricLabels, std::unique_ptr<Timer>> timers;
   };
-  Family& family(const std::string& name, const std::string& help, Kind kind, bool& kind_matches);
+  Family& family(const std::string& name, const std::string& help, Kind kind, bool& kind_matches) REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
-  std::map<std::string, Family> families_;
+  mutable Mutex mutex_;
+  std::map<std::string, Family> families_ GUARDED_BY(mutex_);
   // Metrics handed out after a kind clash: kept alive, never rendered.
-  std::vector<std::unique_ptr<Counter>> detached_counters_;
-  std::vector<std::unique_ptr<Gauge>> detached_gauges_;
-  std::vector<std::unique_ptr<Timer>> detached_timers_;
+  std::vector<std::unique_ptr<Counter>> detached_counters_ GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<Gauge>> detached_gauges_ GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<Timer>> detached_timers_ GUARDED_BY(mutex_);
 };
 
 }  // namespace bh

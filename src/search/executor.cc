@@ -28,6 +28,56 @@ Roaring bitmap_of(std::vector<DocId>& docs) {
   return Roaring(docs.size(), docs.data());
 }
 
+// How often `query` occurs in `tokens`: as consecutive tokens for a phrase, else the first token.
+std::uint32_t occurrences(const std::vector<std::string>& tokens, const std::vector<std::string>& query, bool phrase) {
+  std::uint32_t n = 0;
+  if (!phrase || query.size() == 1) return static_cast<std::uint32_t>(std::count(tokens.begin(), tokens.end(), query[0]));
+  for (std::size_t i = 0; i + query.size() <= tokens.size(); ++i) {
+    if (std::equal(query.begin(), query.end(), tokens.begin() + static_cast<std::ptrdiff_t>(i))) ++n;
+  }
+  return n;
+}
+
+// Elasticsearch 6's BM25 (Lucene 7, k1 1.2, b 0.75) for the values of a text column that matched,
+// by value: a token scores idf(df of the token) * tfNorm(its frequency, the value's length); a
+// phrase scores the sum of its tokens' idf * tfNorm(the phrase's frequency); several tokens
+// without a phrase add up, as the boolean query Elasticsearch builds for them does.
+std::shared_ptr<std::unordered_map<TermId, float>> text_term_scores(const StringPredicate& p, const KeywordColumn& col,
+                                                                     const std::vector<TermId>& terms, float boost,
+                                                                     std::uint64_t field_docs) {
+  const std::vector<std::string>& query = p.values;
+  std::vector<double> token_idf;
+  for (const std::string& token : query) {
+    std::uint64_t df = 0;
+    for (TermId t = 0; t < col.term_count(); ++t) {
+      const auto& tokens = col.tokens(t);
+      if (std::find(tokens.begin(), tokens.end(), token) != tokens.end()) df += col.doc_freq(t);
+    }
+    token_idf.push_back(idf(df, field_docs));
+  }
+  const double avgdl = static_cast<float>(std::max(1.0, col.average_tokens()));
+  const bool phrase = p.op == StringPredicate::Op::kTokens && p.phrase;
+  auto scores = std::make_shared<std::unordered_map<TermId, float>>();
+  for (const TermId t : terms) {
+    const auto& tokens = col.tokens(t);
+    const double norm = 1.2 * (0.25 + 0.75 * static_cast<double>(tokens.size()) / avgdl);
+    const auto tf_norm = [&](double freq) { return freq * 2.2 / (freq + norm); };
+    double score = 0;
+    if (phrase) {
+      double weight = 0;
+      for (const double w : token_idf) weight += w;
+      score = weight * tf_norm(occurrences(tokens, query, true));
+    } else {
+      for (std::size_t i = 0; i < query.size(); ++i) {
+        const std::uint32_t freq = occurrences(tokens, {query[i]}, false);
+        if (freq > 0) score += token_idf[i] * tf_norm(freq);
+      }
+    }
+    (*scores)[t] = static_cast<float>(boost * score);
+  }
+  return scores;
+}
+
 }  // namespace
 
 // ---- JSON writing helpers ----
@@ -356,18 +406,9 @@ Result<Evaluated> SearchExecutor::evaluate_field(const FieldQuery& q, MatchedTer
   if (q.score == ScoreMode::kTermIdf && !terms.empty()) {
     const std::uint64_t field_docs = std::max<std::uint64_t>(col.docs_with_value(), 1);
     if (f.type == FieldType::kText) {
-      // BM25 over tokens: idf of the matched tokens, normalised by each value's token count.
-      const float token_idf = idf(e.docs.cardinality(), field_docs);
-      const double avgdl = std::max(1.0, col.average_tokens());
       e.kind = Evaluated::Kind::kPerTerm;
       e.column = &col;
-      e.term_scores = std::make_shared<std::unordered_map<TermId, float>>();
-      const double tokens_in_query = static_cast<double>(p.values.size());
-      for (const TermId t : terms) {
-        const double dl = static_cast<double>(col.tokens(t).size());
-        const double tf_norm = 2.2 / (1.0 + 1.2 * (0.25 + 0.75 * dl / avgdl));
-        (*e.term_scores)[t] = static_cast<float>(q.boost * token_idf * tf_norm * tokens_in_query);
-      }
+      e.term_scores = text_term_scores(p, col, terms, q.boost, field_docs);
     } else if (terms.size() == 1) {
       e.constant = q.boost * idf(col.doc_freq(terms[0]), field_docs);
     } else {

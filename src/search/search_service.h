@@ -23,7 +23,8 @@
 //
 // Ownership: borrows the store, the executor and the clock (all outlive the service). The
 // follower thread is owned and stopped by the destructor (or stop_following()).
-// Thread safety: every public member is safe for concurrent use.
+// Thread safety: search, notify_stored, stats and fingerprint are safe for concurrent use;
+// load, start_following and stop_following are called by the owner, one at a time.
 // Failure: searches return kInvalidArgument for bad requests; the follower's store failures
 // are reported to FollowerEvents and retried with backoff; searches go on meanwhile on what is
 // indexed.

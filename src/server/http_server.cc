@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "core/sync.h"
 #include "core/thread.h"
 #include "server/url.h"
 
@@ -95,7 +96,7 @@ class ServerImpl final : public HttpServer {
   }
 
   void wait() override {
-    std::lock_guard lock(wait_mutex_);
+    MutexLock lock(wait_mutex_);
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -124,13 +125,13 @@ class ServerImpl final : public HttpServer {
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   std::vector<std::jthread> threads_;
-  std::mutex wait_mutex_;
+  Mutex wait_mutex_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<asio::steady_timer> drain_timer_;
 
-  std::mutex connections_mutex_;
-  std::list<std::weak_ptr<Connection>> connections_;
+  Mutex connections_mutex_;
+  std::list<std::weak_ptr<Connection>> connections_ GUARDED_BY(connections_mutex_);
 
   Gauge& connections_active_;
   Counter& connections_total_;
@@ -340,7 +341,7 @@ asio::awaitable<void> ServerImpl::accept_loop() {
     connections_total_.inc();
     auto conn = std::make_shared<Connection>(*this, std::move(socket));
     {
-      std::lock_guard lock(connections_mutex_);
+      MutexLock lock(connections_mutex_);
       if (connections_.size() >= options_.max_connections) {
         rejected_connections_.inc();
         continue;  // the socket closes as `conn` goes away
@@ -355,7 +356,7 @@ asio::awaitable<void> ServerImpl::accept_loop() {
 
 void ServerImpl::connection_closed(std::list<std::weak_ptr<Connection>>::iterator it) {
   {
-    std::lock_guard lock(connections_mutex_);
+    MutexLock lock(connections_mutex_);
     connections_.erase(it);
   }
   connections_active_.add(-1);
@@ -369,7 +370,7 @@ void ServerImpl::begin_stop() {
   signals_.cancel(ignored);
   std::vector<std::shared_ptr<Connection>> open;
   {
-    std::lock_guard lock(connections_mutex_);
+    MutexLock lock(connections_mutex_);
     for (auto& weak : connections_) {
       if (auto c = weak.lock()) open.push_back(std::move(c));
     }
@@ -380,7 +381,7 @@ void ServerImpl::begin_stop() {
     if (ec) return;
     std::size_t left = 0;
     {
-      std::lock_guard lock(connections_mutex_);
+      MutexLock lock(connections_mutex_);
       left = connections_.size();
     }
     if (left > 0) logger_->warn("drain timeout; closing remaining connections", {{"connections", left}});
@@ -390,7 +391,7 @@ void ServerImpl::begin_stop() {
 }
 
 void ServerImpl::finish_if_drained() {
-  std::lock_guard lock(connections_mutex_);
+  MutexLock lock(connections_mutex_);
   if (connections_.empty()) {
     if (drain_timer_) drain_timer_->cancel();
     io_.stop();
