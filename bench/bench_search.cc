@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/executor.h"
 #include "ingest/demo_data.h"
 #include "search/executor.h"
 #include "search/request_parser.h"
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
       batch.clear();
     }
   }
-  index.finish();
+  bh::Executor executor;  // the dictionaries are sorted on every core, as the server's start-up does
+  index.finish(&executor);
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string build_id = nlohmann::json::parse(docs[0])["build"]["id"];
 

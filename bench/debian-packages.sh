@@ -23,3 +23,27 @@ fetch_deb() {
 unpack_deb() {
   [ -d "$2" ] || { mkdir -p "$2"; dpkg-deb -x "$1" "$2"; }
 }
+
+# Registries move (a security update replaces a version), so benchmarks name no version: they ask
+# what the registry offers now and print what they used.
+# available_versions PACKAGE -> every version the registry offers, oldest first
+available_versions() {
+  local versions
+  versions="$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u)"
+  if [ -z "$versions" ]; then
+    as_root apt-get update -qq
+    versions="$(apt-cache madison "$1" | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -u)"
+  fi
+  # Debian's own ordering (epochs, ~, +), by insertion with dpkg --compare-versions.
+  local sorted=() v i
+  for v in $versions; do
+    i=${#sorted[@]}
+    while [ "$i" -gt 0 ] && dpkg --compare-versions "${sorted[$((i - 1))]}" gt "$v"; do
+      sorted[$i]="${sorted[$((i - 1))]}"; i=$((i - 1))
+    done
+    sorted[$i]="$v"
+  done
+  printf '%s\n' "${sorted[@]}"
+}
+oldest_version() { available_versions "$1" | head -1; }
+newest_version() { available_versions "$1" | tail -1; }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The issue-5 diff benchmark, side by side in one run on real binaries from Debian packages:
-#   libreoffice  libmergedlo.so, libreoffice-core 4:7.4.7-1+deb12u13 -> +deb12u14 (a security rebuild)
-#   libxul       libxul.so, firefox-esr 140.12.0esr -> 153.7.0esr (a year apart)
+#   libreoffice  libmergedlo.so, libreoffice-core: the oldest -> the newest version Debian offers
+#                (at the time of writing 4:7.4.7-1+deb12u13 -> +deb12u14, a security rebuild)
+#   libxul       libxul.so, firefox-esr: the oldest -> the newest version Debian offers (at the
+#                time of writing 140.12.0esr -> 153.8.0esr, a year apart)
 #   omni         browser/omni.ja, the same firefox-esr pair
+# The versions are resolved at run time (registries replace security versions) and printed.
 # For each pair: `buildhub diff` (MBDIFF10; its size after `xz -T1 -7e` as the issue and the
 # reference measure it, and after Mozilla's xz command, which is what a partial carries), Debian's
 # bsdiff 4.3 (BSDIFF40, bzip2 inside; stopped after BSDIFF_TIMEOUT seconds), `xdelta3 -e -9 -S lzma` and `zstd --patch-from --ultra -19 --long=31`: wall time, peak
@@ -40,14 +43,18 @@ measure() {
 for pair in "${pairs[@]}"; do
   case "$pair" in
     libreoffice)
-      unpack_deb "$(fetch_deb libreoffice-core=4:7.4.7-1+deb12u13)" "$work/lo13"
-      unpack_deb "$(fetch_deb libreoffice-core=4:7.4.7-1+deb12u14)" "$work/lo14"
-      old="$(find "$work/lo13" -name libmergedlo.so | head -1)"; new="$(find "$work/lo14" -name libmergedlo.so | head -1)" ;;
+      lo_old="$(oldest_version libreoffice-core)"; lo_new="$(newest_version libreoffice-core)"
+      echo "run-diff: libreoffice-core $lo_old -> $lo_new" | tee -a "$out"
+      unpack_deb "$(fetch_deb "libreoffice-core=$lo_old")" "$work/lo_old"
+      unpack_deb "$(fetch_deb "libreoffice-core=$lo_new")" "$work/lo_new"
+      old="$(find "$work/lo_old" -name libmergedlo.so | head -1)"; new="$(find "$work/lo_new" -name libmergedlo.so | head -1)" ;;
     libxul|omni)
-      unpack_deb "$(fetch_deb firefox-esr=140.12.0esr-1~deb12u1)" "$work/ff140"
-      unpack_deb "$(fetch_deb firefox-esr=153.7.0esr-1~deb12u1)" "$work/ff153"
+      ff_old="$(oldest_version firefox-esr)"; ff_new="$(newest_version firefox-esr)"
+      echo "run-diff: firefox-esr $ff_old -> $ff_new" | tee -a "$out"
+      unpack_deb "$(fetch_deb "firefox-esr=$ff_old")" "$work/ff_old"
+      unpack_deb "$(fetch_deb "firefox-esr=$ff_new")" "$work/ff_new"
       file=libxul.so; [ "$pair" = omni ] && file=browser/omni.ja
-      old="$work/ff140/usr/lib/firefox-esr/$file"; new="$work/ff153/usr/lib/firefox-esr/$file" ;;
+      old="$work/ff_old/usr/lib/firefox-esr/$file"; new="$work/ff_new/usr/lib/firefox-esr/$file" ;;
     *) echo "unknown pair $pair" >&2; exit 2 ;;
   esac
   p="$work/$pair"

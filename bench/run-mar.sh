@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The issue-4 MAR benchmark, side by side in one run, on a complete MAR built from a real Firefox
-# tree (Debian's firefox-esr 153.7.0esr package, as ../shared/docs/mar-reference.md §7 describes):
+# tree (the newest firefox-esr package Debian offers at run time, as ../shared/docs/mar-reference.md
+# §7 describes; the version used is printed):
 #   1. creating the complete MAR: `buildhub mar -c --compress xz --x86` (entries in parallel)
 #      vs Mozilla's packaging command, `XZ_OPT="-T1 -7e" xz --compress --x86 --lzma2
 #      --format=xz --check=crc64`, once per file, one after another; the entries are compared
@@ -15,7 +16,6 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-5}"
 bin="$repo_root/build/release/src/buildhub"
-package="firefox-esr=153.7.0esr-1~deb12u1"
 work="$(mktemp -d "${TMPDIR:-/tmp}/bh-mar-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$repo_root/bench/out"
@@ -23,7 +23,10 @@ out="$repo_root/bench/out/mar.md"
 
 # shellcheck source=bench/debian-packages.sh
 source "$repo_root/bench/debian-packages.sh"
-unpack_deb "$(fetch_deb "$package")" "$work/pkg"
+version="$(newest_version firefox-esr)"
+short_version="${version%%-*}"
+echo "run-mar: firefox-esr $version"
+unpack_deb "$(fetch_deb "firefox-esr=$version")" "$work/pkg"
 tree="$work/pkg/usr/lib/firefox-esr"
 find "$tree" -type l -delete                 # symlinks into /usr/share are not part of an update
 ( cd "$tree" && find . -type f | sed 's|^\./||' | LC_ALL=C sort -r ) > "$work/files.txt"   # make_full_update.sh order
@@ -32,13 +35,13 @@ tree_bytes=$(cd "$tree" && cat "${files[@]}" | wc -c)
 
 cpu="$(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | xargs)"
 {
-  echo "# MAR benchmark: Debian firefox-esr 153.7.0esr tree (${#files[@]} files, $((tree_bytes / 1000000)) MB), $(nproc) cores, $cpu"
+  echo "# MAR benchmark: Debian firefox-esr $version tree (${#files[@]} files, $((tree_bytes / 1000000)) MB), $(nproc) cores, $cpu"
   echo
 } > "$out"
 
 # 1. Create.
 start=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$work/create.rss" "$bin" mar --compress xz --x86 -H firefox-mozilla-esr -V 153.7.0esr \
+/usr/bin/time -f "%M" -o "$work/create.rss" "$bin" mar --compress xz --x86 -H firefox-mozilla-esr -V "$short_version" \
   -C "$tree" -c "$work/complete.mar" "${files[@]}"
 ours_create=$(echo "$(date +%s.%N) - $start" | bc)
 mkdir -p "$work/peer-xz"
@@ -101,7 +104,7 @@ for f in browser/omni.ja omni.ja libmozavcodec.so libgkcodecs.so libnss3.so libf
   big+=("$f"); total=$((total + $(stat -c %s "$tree/$f")))
   [ "$total" -ge 100000000 ] && break
 done
-"$bin" mar -H firefox-mozilla-esr -V 153.7.0esr -C "$tree" -c "$work/big.mar" "${big[@]}"
+"$bin" mar -H firefox-mozilla-esr -V "$short_version" -C "$tree" -c "$work/big.mar" "${big[@]}"
 hyperfine --warmup 3 --runs 50 -N --export-markdown "$work/list.md" \
   -n "buildhub mar -t (100 MB MAR)" "$bin mar -t $work/big.mar" \
   -n "buildhub mar -t (1 KB MAR)" "$bin mar -t $repo_root/../shared/fixtures/mar/build-mar-tests/test-xz.mar" \

@@ -50,7 +50,7 @@ class CliIngestObserver final : public IngestObserver {
 
   void on_progress(const IngestSummary& s, std::optional<double> fraction) override {
     if (!progress_) return;
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.monotonic_now();
     if (now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
     const double secs = std::chrono::duration<double>(now - started_).count();
@@ -91,8 +91,9 @@ class CliIngestObserver final : public IngestObserver {
   bool progress_;
   bool drawn_ = false;
   unsigned frame_ = 0;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_draw_{};
+  const Clock& clock_ = system_clock();
+  Clock::Instant started_ = clock_.monotonic_now();
+  Clock::Instant last_draw_{};
 };
 
 int run_ingest(const IngestFlags& flags) {
@@ -114,11 +115,12 @@ int run_ingest(const IngestFlags& flags) {
   CliIngestObserver observer(flags.verbose, !flags.quiet && ::isatty(STDERR_FILENO) != 0);
   Executor executor({.cpu_budget = flags.workers});  // --workers: the process's CPU budget
   IngestPipeline pipeline(**store, **validator, executor, options);
-  const auto started = std::chrono::steady_clock::now();
+  const Clock& clock = system_clock();
+  const auto started = clock.monotonic_now();
   auto summary = pipeline.run(source, observer);
   observer.clear_progress();
   if (!summary) return report_failure(summary.error());
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double secs = std::chrono::duration<double>(clock.monotonic_now() - started).count();
   if (flags.json_summary) {
     std::printf("%s\n", nlohmann::json{{"read", summary->read},
                                        {"inserted", summary->inserted},

@@ -35,29 +35,31 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
   return true;
 }
 
-Logger::Logger(std::string name, LogLevel min_level, std::shared_ptr<spdlog::logger> sink)
-    : name_(std::move(name)), min_level_(min_level), sink_(std::move(sink)) {}
+Logger::Logger(std::string name, LogLevel min_level, std::shared_ptr<spdlog::logger> sink, const Clock& clock)
+    : name_(std::move(name)), min_level_(min_level), sink_(std::move(sink)), clock_(&clock) {}
 
-std::shared_ptr<Logger> Logger::to_stderr(std::string name, LogLevel min_level) {
+std::shared_ptr<Logger> Logger::to_stderr(std::string name, LogLevel min_level, const Clock& clock) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   // Not registered in spdlog's global registry: the Logger owns its spdlog logger.
   auto spd = std::make_shared<spdlog::logger>("buildhub", std::move(sink));
   spd->set_formatter(std::make_unique<spdlog::pattern_formatter>("%v"));
   spd->set_level(spdlog::level::trace);
   spd->flush_on(spdlog::level::trace);
-  return std::make_shared<Logger>(std::move(name), min_level, std::move(spd));
+  return std::make_shared<Logger>(std::move(name), min_level, std::move(spd), clock);
 }
 
-std::shared_ptr<Logger> Logger::null() { return std::make_shared<Logger>("null", LogLevel::kOff, nullptr); }
+std::shared_ptr<Logger> Logger::null() {
+  return std::make_shared<Logger>("null", LogLevel::kOff, nullptr, system_clock());
+}
 
 std::shared_ptr<Logger> Logger::child(std::string name) const {
-  return std::make_shared<Logger>(std::move(name), min_level_, sink_);
+  return std::make_shared<Logger>(std::move(name), min_level_, sink_, *clock_);
 }
 
 void Logger::log(LogLevel level, std::string_view msg, const nlohmann::json& fields) const {
   if (!sink_ || !enabled(level)) return;
   nlohmann::ordered_json line;
-  line["time"] = format_utc(std::chrono::system_clock::now(), 3);
+  line["time"] = format_utc(clock_->wall_now(), 3);
   line["level"] = level_name(level);
   line["logger"] = name_;
   line["msg"] = msg;

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
+
 namespace spdlog { class logger; }
 
 namespace bh {
@@ -26,8 +28,9 @@ bool parse_log_level(std::string_view text, LogLevel& out);
 
 class Logger {
  public:
-  // A logger named `name` writing to stderr at `min_level` and above.
-  static std::shared_ptr<Logger> to_stderr(std::string name, LogLevel min_level);
+  // A logger named `name` writing to stderr at `min_level` and above, stamping lines with
+  // `clock`'s wall time (it must outlive the logger).
+  static std::shared_ptr<Logger> to_stderr(std::string name, LogLevel min_level, const Clock& clock = system_clock());
   // A logger that drops everything (tests, library use).
   static std::shared_ptr<Logger> null();
 
@@ -49,12 +52,13 @@ class Logger {
   }
   bool enabled(LogLevel level) const { return level >= min_level_ && min_level_ != LogLevel::kOff; }
 
-  Logger(std::string name, LogLevel min_level, std::shared_ptr<spdlog::logger> sink);
+  Logger(std::string name, LogLevel min_level, std::shared_ptr<spdlog::logger> sink, const Clock& clock);
 
  private:
   std::string name_;
   LogLevel min_level_;
   std::shared_ptr<spdlog::logger> sink_;  // null: drop everything
+  const Clock* clock_;
 };
 
 }  // namespace bh

@@ -69,19 +69,6 @@ class Timer {
   std::atomic<std::uint64_t> count_{0};
 };
 
-// Observes the time from construction to destruction into a Timer.
-class ScopedTimer {
- public:
-  explicit ScopedTimer(Timer& timer) : timer_(timer), start_(std::chrono::steady_clock::now()) {}
-  ~ScopedTimer() { timer_.observe(std::chrono::steady_clock::now() - start_); }
-  ScopedTimer(const ScopedTimer&) = delete;
-  ScopedTimer& operator=(const ScopedTimer&) = delete;
-
- private:
-  Timer& timer_;
-  std::chrono::steady_clock::time_point start_;
-};
-
 class MetricsRegistry {
  public:
   // Default bucket bounds for request-sized durations: 100 µs .. 30 s.

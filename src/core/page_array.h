@@ -5,8 +5,14 @@
 // hundreds of megabytes that live for one phase (the diff's suffix arrays) must give their pages
 // back the moment they are dropped, or the peak memory is the sum of every phase.
 //
-// Contents start zeroed. Movable, not copyable; the mapping is released by the destructor or
-// reset(). Not thread-safe to resize; distinct elements may be written from different threads.
+// Contents start zeroed.
+//
+// Ownership: owns its mapping; movable, not copyable; the mapping is released by the destructor
+// or reset(), and shrink() returns the whole pages past the new end at once.
+// Thread safety: allocate/shrink/reset/move need exclusive access; distinct elements may be
+// written from different threads, and any number of threads may read.
+// Failure: allocate() returns kTooLarge when the count overflows or the system refuses the
+// mapping; element access is unchecked (callers index within size()).
 #pragma once
 
 #include <sys/mman.h>

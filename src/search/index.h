@@ -8,12 +8,18 @@
 // JSON string has no escapes, so a high-cardinality field such as download.url costs ~30 bytes
 // per record beyond the document.
 //
-// The index only grows: add_batch appends records whose ids are larger than every id already
-// indexed (the store hands them out that way).
+// The index only grows: records are appended with ids larger than every id already indexed (the
+// store hands them out that way), in bulk (append + finish, at start) or in prepared batches
+// (prepare without changing the index, then apply: how the follower adds records while searches
+// run).
 //
-// Thread safety: none for callers (finish() may use a helper thread internally). SearchService
-// serialises append/finish against readers with a shared_mutex; const methods may run
-// concurrently with each other.
+// Ownership: the index owns its documents' copies and every structure; views it returns
+// (document(), term()) stay valid until it is destroyed (the arena never moves bytes).
+// Thread safety: none of its own. Const methods may run concurrently with each other, and
+// prepare() is const; append/finish/apply need exclusive access. SearchService provides it with
+// a SharedMutex (searches share; the follower applies under the write lock).
+// Failure: none. A document that is not a JSON object is kept (as _source) with no field
+// indexed; memory exhaustion throws std::bad_alloc like any container.
 #pragma once
 
 #include <cstdint>

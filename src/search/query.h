@@ -1,8 +1,13 @@
-// The typed form of an Elasticsearch search body. request_parser.cc builds it once from the
-// JSON (all names resolved, all dates and numbers parsed, regexps compiled); executor.cc and
-// aggregations.cc run it. Nothing here refers to JSON text except search_after values.
+// The typed form of an Elasticsearch search body. request_parser.cc and agg_parser.cc build it
+// once from the JSON (all names resolved, all dates, numbers and minimum_should_match parsed,
+// regexps compiled, unknown keys refused); executor.cc and aggregations.cc run it. Nothing here
+// refers to JSON text except search_after values.
 //
-// Thread safety: immutable after parsing; a SearchRequest may be executed from any thread.
+// Ownership: a SearchRequest owns its whole tree (queries through unique_ptr, compiled regexps
+// shared immutably); it borrows nothing, so it may outlive the body it was parsed from.
+// Thread safety: immutable after parsing; a SearchRequest may be executed from any thread, and
+// by several at once.
+// Failure: none here; every check happens in the parser, so a SearchRequest is always valid to run.
 #pragma once
 
 #include <chrono>

@@ -105,28 +105,43 @@ std::string unescape_wildcard(std::string_view pattern) {
   return out;
 }
 
+namespace {
+
+// Which of Lucene's optional regexp operators are on (Elasticsearch's "flags"; default ALL).
+struct RegexpFlags {
+  bool any_string = true, empty_language = true, complement = true, intersection = true, interval = true;
+};
+
+Result<RegexpFlags> parse_regexp_flags(std::string_view flags) {
+  RegexpFlags f;
+  if (flags.empty() || flags == "ALL") return f;
+  f = RegexpFlags{false, false, false, false, false};
+  std::size_t start = 0;
+  while (start <= flags.size()) {
+    const std::size_t bar = flags.find('|', start);
+    const std::string_view name = flags.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
+    if (name == "ANYSTRING") f.any_string = true;
+    else if (name == "EMPTY") f.empty_language = true;
+    else if (name == "COMPLEMENT") f.complement = true;
+    else if (name == "INTERSECTION") f.intersection = true;
+    else if (name == "INTERVAL") f.interval = true;
+    else if (name == "ALL") f = RegexpFlags{};
+    else if (name != "NONE" && !name.empty()) return fail(Code::kInvalidArgument, "unknown regexp flag [" + std::string(name) + "]");
+    if (bar == std::string_view::npos) break;
+    start = bar + 1;
+  }
+  return f;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const CompiledRegexp>> CompiledRegexp::compile(std::string_view pattern, std::string_view flags) {
   if (pattern.size() > kMaxRegexpLength) {
     return fail(Code::kInvalidArgument, "regexp is longer than the allowed " + std::to_string(kMaxRegexpLength) + " characters");
   }
-  bool any_string = true, empty_language = true, complement = true, intersection = true, interval = true;
-  if (!flags.empty() && flags != "ALL") {
-    any_string = empty_language = complement = intersection = interval = false;
-    std::size_t start = 0;
-    while (start <= flags.size()) {
-      const std::size_t bar = flags.find('|', start);
-      const std::string_view f = flags.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
-      if (f == "ANYSTRING") any_string = true;
-      else if (f == "EMPTY") empty_language = true;
-      else if (f == "COMPLEMENT") complement = true;
-      else if (f == "INTERSECTION") intersection = true;
-      else if (f == "INTERVAL") interval = true;
-      else if (f == "ALL") any_string = empty_language = complement = intersection = interval = true;
-      else if (f != "NONE" && !f.empty()) return fail(Code::kInvalidArgument, "unknown regexp flag [" + std::string(f) + "]");
-      if (bar == std::string_view::npos) break;
-      start = bar + 1;
-    }
-  }
+  BH_ASSIGN_OR_RETURN(const RegexpFlags on, parse_regexp_flags(flags));
+  const bool any_string = on.any_string, empty_language = on.empty_language, complement = on.complement,
+             intersection = on.intersection, interval = on.interval;
 
   std::string re;          // RE2 syntax
   std::string prefix;      // literal prefix while no operator has been seen
