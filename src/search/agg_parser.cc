@@ -24,6 +24,15 @@ Status check_keys(const json& body, std::string_view type, Keys known) {
   return Status::ok();
 }
 
+Result<FieldRef> agg_field(const json& body, std::string_view agg_type, bool allow_text_keyword, bool numeric_only);
+
+// The field of a range or histogram aggregation: numeric, and a date for the date_* kinds.
+Result<FieldRef> bucket_field(const json& body, std::string_view type, bool dates) {
+  BH_ASSIGN_OR_RETURN(FieldRef f, agg_field(body, type, false, true));
+  if (dates && f.type != FieldType::kDate) return bad(fmt::format("[{}] field [{}] is not a date", type, f.name));
+  return f;
+}
+
 Result<FieldRef> agg_field(const json& body, std::string_view agg_type, bool allow_text_keyword, bool numeric_only) {
   if (!body.contains("field") || !body["field"].is_string()) {
     return bad(fmt::format("[{}] aggregation requires a \"field\"", agg_type));
@@ -55,7 +64,9 @@ Status read_format(const json& body, std::string_view type, DateFormat& format) 
   return Status::ok();
 }
 
-Status read_time_zone(const json& body, std::string_view type, TimeZoneOffset& tz) {
+// "format" and "time_zone" of the date-aware bucket aggregations.
+Status read_date_options(const json& body, std::string_view type, DateFormat& format, TimeZoneOffset& tz) {
+  BH_RETURN_IF_ERROR(read_format(body, type, format));
   BH_ASSIGN_OR_RETURN(auto text, string_option(body, "time_zone", type));
   if (text) { BH_ASSIGN_OR_RETURN(tz, TimeZoneOffset::parse(*text)); }
   return Status::ok();
@@ -199,10 +210,8 @@ Result<RangeAgg> parse_range(Context& ctx, const json& b, bool dates) {
   BH_RETURN_IF_ERROR(check_keys(b, type, {"field", "ranges", "keyed", "format", "time_zone"}));
   RangeAgg a;
   a.dates = dates;
-  BH_ASSIGN_OR_RETURN(a.field, agg_field(b, type, false, true));
-  if (dates && a.field.type != FieldType::kDate) return bad(fmt::format("[date_range] field [{}] is not a date", a.field.name));
-  BH_RETURN_IF_ERROR(read_format(b, type, a.format));
-  BH_RETURN_IF_ERROR(read_time_zone(b, type, a.time_zone));
+  BH_ASSIGN_OR_RETURN(a.field, bucket_field(b, type, dates));
+  BH_RETURN_IF_ERROR(read_date_options(b, type, a.format, a.time_zone));
   if (b.contains("keyed")) { BH_ASSIGN_OR_RETURN(a.keyed, bool_of(b["keyed"], "keyed")); }
   if (!b.contains("ranges") || !b["ranges"].is_array() || b["ranges"].empty()) {
     return bad("range aggregations need a non-empty \"ranges\" array");
@@ -259,11 +268,9 @@ Result<HistogramAgg> parse_histogram(Context& ctx, const json& b, bool dates) {
                                           "min_doc_count", "format", "time_zone", "keyed", "extended_bounds"}));
   HistogramAgg a;
   a.dates = dates;
-  BH_ASSIGN_OR_RETURN(a.field, agg_field(b, type, false, true));
-  if (dates && a.field.type != FieldType::kDate) return bad(fmt::format("[date_histogram] field [{}] is not a date", a.field.name));
+  BH_ASSIGN_OR_RETURN(a.field, bucket_field(b, type, dates));
   // Format and time zone first: extended_bounds are read with them.
-  BH_RETURN_IF_ERROR(read_format(b, type, a.format));
-  BH_RETURN_IF_ERROR(read_time_zone(b, type, a.time_zone));
+  BH_RETURN_IF_ERROR(read_date_options(b, type, a.format, a.time_zone));
   for (const auto& [k, v] : b.items()) {
     if (k == "interval" || k == "calendar_interval" || k == "fixed_interval") {
       if (dates) {

@@ -34,6 +34,14 @@ struct Corpus {
   }
 };
 
+// `n` demo documents from the generator seeded with `seed`.
+std::vector<std::string> demo_texts(std::uint64_t seed, std::size_t n) {
+  DemoDataGenerator gen(seed);
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < n; ++i) texts.push_back(gen.next_document());
+  return texts;
+}
+
 Result<json> search(const SearchIndex& index, std::string_view body) {
   SearchLimits limits;
   BH_ASSIGN_OR_RETURN(SearchRequest r, parse_search_body(body, limits, 1700000000000));
@@ -238,9 +246,7 @@ TEST(Differential, IndexAnswersEqualABruteForceScan) {
 TEST(SearchService, FollowsTheStoreAndKeepsTheSameIndexAfterRestart) {
   // Covered end to end by tests/integration/test_search.py (real store, real restart); here the
   // index built in one batch equals the index built incrementally.
-  DemoDataGenerator gen(2);
-  std::vector<std::string> texts;
-  for (int i = 0; i < 500; ++i) texts.push_back(gen.next_document());
+  const std::vector<std::string> texts = demo_texts(2, 500);
   Corpus whole(texts);
   SearchIndex incremental;
   for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -286,9 +292,7 @@ TEST(SearchService, FollowsTheStoreAndKeepsTheSameIndexAfterRestart) {
 // total (the query was fully evaluated), holds only documents that match, in order, and the
 // aggregations that had no time left count nothing.
 TEST(SearchExecutor, ADeadlineDuringCollectionKeepsOnlyTrueMatches) {
-  DemoDataGenerator gen(4);
-  std::vector<std::string> texts;
-  for (int i = 0; i < 20000; ++i) texts.push_back(gen.next_document());
+  const std::vector<std::string> texts = demo_texts(4, 20000);
   Corpus corpus(texts);
   SearchLimits limits;
   const std::string body = R"({"size":20,"query":{"term":{"target.channel":"nightly"}},"sort":[{"build.date":"desc"}],
@@ -331,9 +335,7 @@ TEST(SearchExecutor, ADeadlineDuringCollectionKeepsOnlyTrueMatches) {
 // A deadline that passes while the query is evaluated: nothing counts as matched (a half-applied
 // must_not could otherwise let documents through).
 TEST(SearchExecutor, ADeadlineDuringEvaluationMatchesNothing) {
-  DemoDataGenerator gen(5);
-  std::vector<std::string> texts;
-  for (int i = 0; i < 3000; ++i) texts.push_back(gen.next_document());
+  const std::vector<std::string> texts = demo_texts(5, 3000);
   Corpus corpus(texts);
   SearchLimits limits;
   // Wildcards over every download URL read the clock while the dictionary is scanned.

@@ -9,12 +9,7 @@
 namespace bh::contract {
 namespace {
 
-NewRecord make(const std::string& hash, const std::string& doc = "{}") {
-  NewRecord r;
-  r.build_hash = hash;
-  r.document = doc;
-  return r;
-}
+NewRecord make(const std::string& hash, const std::string& doc = "{}") { return new_record(hash, doc); }
 
 TEST_P(RecordStoreContract, AnEmptyStore) {
   EXPECT_EQ(*store().count(), 0);

@@ -22,6 +22,14 @@
 
 namespace bh::contract {
 
+// A record with this hash and document (metadata "{}", no S3 key), for the suite and its users.
+inline NewRecord new_record(const std::string& build_hash, const std::string& document = "{}") {
+  NewRecord r;
+  r.build_hash = build_hash;
+  r.document = document;
+  return r;
+}
+
 // One fresh, empty store and what the suite needs to probe it.
 class StoreUnderTest {
  public:

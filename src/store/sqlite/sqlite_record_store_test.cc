@@ -13,12 +13,8 @@
 namespace bh {
 namespace {
 
-NewRecord make(const std::string& hash, const std::string& doc = "{}") {
-  NewRecord r;
-  r.build_hash = hash;
-  r.document = doc;
-  return r;
-}
+using contract::new_record;
+NewRecord make(const std::string& hash, const std::string& doc = "{}") { return new_record(hash, doc); }
 
 std::unique_ptr<SqliteRecordStore> open_at(const std::filesystem::path& path, const Clock* clock = nullptr) {
   SqliteStoreOptions options;
