@@ -171,20 +171,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 asio::awaitable<HttpResponse> Connection::answer(HttpRequest request) {
-  // The answer may come from any thread. It is handed to this connection's strand, where it
-  // fills `pending` and cancels the timer this coroutine waits on: asio's own completion path
+  // A quick route answers while the handler runs, on this thread: the answer is taken directly.
+  // A later answer may come from any thread: it is handed to this connection's strand, where it
+  // fills `pending` and cancels the timer this coroutine waits on, so asio's own completion path
   // resumes the coroutine, on its strand.
   struct Pending {
-    explicit Pending(const beast::tcp_stream::executor_type& strand) : wake(strand, asio::steady_timer::time_point::max()) {}
-    asio::steady_timer wake;
+    explicit Pending(const beast::tcp_stream::executor_type& s) : strand(s) {}
+    beast::tcp_stream::executor_type strand;
+    std::thread::id handler_thread = std::this_thread::get_id();
+    std::atomic<bool> in_handler{true};
     std::optional<HttpResponse> response;
+    std::optional<asio::steady_timer> wake;  // made only when the answer comes later
   };
-  const auto strand = stream_.get_executor();
-  auto pending = std::make_shared<Pending>(strand);
-  Responder respond([pending, strand](HttpResponse response) {
-    asio::post(strand, [pending, response = std::move(response)]() mutable {
+  auto pending = std::make_shared<Pending>(stream_.get_executor());
+  Responder respond([pending](HttpResponse response) {
+    if (pending->in_handler.load() && std::this_thread::get_id() == pending->handler_thread) {
       pending->response = std::move(response);
-      pending->wake.cancel();
+      return;
+    }
+    asio::post(pending->strand, [pending, response = std::move(response)]() mutable {
+      pending->response = std::move(response);
+      if (pending->wake) pending->wake->cancel();
     });
   });
   const std::string path = request.path;
@@ -195,10 +202,13 @@ asio::awaitable<HttpResponse> Connection::answer(HttpRequest request) {
     HttpResponse r;
     r.status = 500;
     r.body = json_error("internal error");
-    pending->response = std::move(r);
+    if (!pending->response) pending->response = std::move(r);
   }
+  pending->in_handler.store(false);
+  if (pending->response) co_return std::move(*pending->response);
   // Posted answers run only after this turn of the strand, so the wait below is in place first.
-  while (!pending->response) co_await pending->wake.async_wait(kAsTuple);
+  pending->wake.emplace(pending->strand, asio::steady_timer::time_point::max());
+  while (!pending->response) co_await pending->wake->async_wait(kAsTuple);
   co_return std::move(*pending->response);
 }
 

@@ -95,8 +95,9 @@ struct ReaderStatements {
   sqlite::Statement get_by_id;
   sqlite::Statement get_by_hash;
   sqlite::Statement read_after;
-  sqlite::Statement count_after;
+  sqlite::Statement count_between;
   sqlite::Statement last_id;
+  sqlite::Statement data_version;
 };
 
 Result<std::optional<StoredRecord>> read_one(sqlite::Statement& stmt) {
@@ -119,20 +120,27 @@ Result<std::int64_t> one_int(sqlite::Statement& stmt) {
   return v;
 }
 
-// The largest id, and how many records have an id above `from`.
-Result<std::pair<RecordId, std::int64_t>> watermark_and_count_after(ReaderStatements& st, RecordId from) {
-  BH_ASSIGN_OR_RETURN(const RecordId watermark, one_int(st.last_id));
-  BH_RETURN_IF_ERROR(st.count_after.bind_int64(1, from));
-  BH_ASSIGN_OR_RETURN(const std::int64_t added, one_int(st.count_after));
-  return std::pair{watermark, added};
-}
-
 }  // namespace
 
 struct SqliteRecordStore::Reader {
   sqlite::SqliteDb db;
   ReaderStatements statements;
+  // The watermark this connection last read, and SQLite's data_version when it did: the
+  // version changes only when some connection (ours or another process's) commits, so an
+  // unchanged version means an unchanged watermark, without a B-tree lookup.
+  std::int64_t seen_data_version = -1;
+  RecordId seen_watermark = 0;
 };
+
+// The watermark through one read connection (which the caller holds).
+Result<RecordId> SqliteRecordStore::watermark(Reader& reader) {
+  BH_ASSIGN_OR_RETURN(const std::int64_t version, one_int(reader.statements.data_version));
+  if (version != reader.seen_data_version) {
+    BH_ASSIGN_OR_RETURN(reader.seen_watermark, one_int(reader.statements.last_id));
+    reader.seen_data_version = version;
+  }
+  return reader.seen_watermark;
+}
 
 // Returns its connection to the pool when destroyed.
 class SqliteRecordStore::ReaderLease {
@@ -212,8 +220,9 @@ Result<SqliteRecordStore::ReaderLease> SqliteRecordStore::lease_reader() {
                         reader->db.prepare(fmt::format("SELECT {} FROM builds WHERE build_hash = ?1;", kColumns)));
     BH_ASSIGN_OR_RETURN(st.read_after, reader->db.prepare(fmt::format(
         "SELECT {} FROM builds WHERE id > ?1 ORDER BY id LIMIT ?2;", kColumns)));
-    BH_ASSIGN_OR_RETURN(st.count_after, reader->db.prepare("SELECT COUNT(*) FROM builds WHERE id > ?1;"));
+    BH_ASSIGN_OR_RETURN(st.count_between, reader->db.prepare("SELECT COUNT(*) FROM builds WHERE id > ?1 AND id <= ?2;"));
     BH_ASSIGN_OR_RETURN(st.last_id, reader->db.prepare("SELECT COALESCE(MAX(id), 0) FROM builds;"));
+    BH_ASSIGN_OR_RETURN(st.data_version, reader->db.prepare("PRAGMA data_version;"));
     return reader;
   }();
   MutexLock lock(readers_mutex_);
@@ -290,24 +299,26 @@ Result<std::optional<StoredRecord>> SqliteRecordStore::find_by_hash(std::string_
 
 Result<RecordId> SqliteRecordStore::last_id() {
   BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
-  return one_int(reader->statements.last_id);
+  return watermark(*reader);
 }
 
 Result<std::int64_t> SqliteRecordStore::count() {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  BH_ASSIGN_OR_RETURN(const RecordId watermark, this->watermark(*reader));
   RecordId from = 0;
   std::int64_t base = 0;
   {
     MutexLock lock(count_mutex_);
+    if (watermark == counted_up_to_) return counted_;  // nothing new: one index lookup
     from = counted_up_to_;
     base = counted_;
   }
-  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
-  // Both reads in one read transaction (one snapshot), so the watermark and the count agree.
-  BH_RETURN_IF_ERROR(reader->db.exec("BEGIN;"));
-  auto counted = watermark_and_count_after(reader->statements, from);
-  (void)reader->db.exec("COMMIT;");
-  if (!counted) return fail(counted.error());
-  const auto [watermark, added] = *counted;
+  // Every id up to the watermark is visible and never changes, so the records in (from,
+  // watermark] are counted exactly whatever commits meanwhile.
+  sqlite::Statement& between = reader->statements.count_between;
+  BH_RETURN_IF_ERROR(between.bind_int64(1, from));
+  BH_RETURN_IF_ERROR(between.bind_int64(2, watermark));
+  BH_ASSIGN_OR_RETURN(const std::int64_t added, one_int(between));
   MutexLock lock(count_mutex_);
   if (watermark > counted_up_to_) {
     counted_up_to_ = watermark;

@@ -13,8 +13,9 @@
 // (a heartbeat, a record lookup), and no read waits for a write transaction. Several processes
 // may open the same file (WAL), e.g. `buildhub ingest` while `buildhub serve` runs.
 //
-// last_id() is `SELECT MAX(id)` (the rowid B-tree's last entry: microseconds at any size);
-// count() adds the records after the last watermark it counted at to what it counted then.
+// last_id() is `SELECT MAX(id)` (the rowid B-tree's last entry), read again only when the
+// connection's PRAGMA data_version says something was committed since; count() adds the records
+// after the last watermark it counted at to what it counted then.
 //
 // Ownership: opened through store/store_factory.h (or open() in tests); the caller owns it.
 #pragma once
@@ -69,6 +70,7 @@ class SqliteRecordStore final : public RecordStore {
   SqliteRecordStore() = default;
   Status prepare_writer();
   Result<ReaderLease> lease_reader() EXCLUDES(readers_mutex_);
+  static Result<RecordId> watermark(Reader& reader);
   void give_back(Reader* reader) EXCLUDES(readers_mutex_);
 
   SqliteStoreOptions options_;
