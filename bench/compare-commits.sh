@@ -4,8 +4,9 @@
 # interleaved, on the same data and machine:
 #   ingest  `buildhub ingest` of RECORDS demo records into a fresh store (RUNS each)
 #   search  bench_search in-process on RECORDS records: p50 per query of bench/search_queries.json
+#           (RUNS each)
 #   serve   index build at start on the same store; wrk (-t1 -c20 -d10s) on a term search,
-#           /__lbheartbeat__ and /api/records
+#           /__lbheartbeat__ and /api/records (RUNS each)
 #   diff    `buildhub diff` on libmergedlo.so, omni.ja and libxul.so (the oldest and newest
 #           libreoffice-core / firefox-esr Debian offers): wall time, peak RSS, patch bytes (which
 #           must be equal: the engine did not change)
@@ -65,13 +66,13 @@ for run in $(seq 1 "$runs"); do
 done
 
 # --- search, in-process ---
-for v in base head; do
+for run in $(seq 1 "$runs"); do for v in base head; do
   "${bench_search[$v]}" "$records" 30 "$repo_root/bench/search_queries.json" > "$work/search-$v.md"
   # | name | p50 ms | p90 ms | ... : the first numeric column after the name is p50
   awk -F'|' 'NR > 2 && NF > 3 { gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3); if ($3 ~ /^[0-9.]+$/) print $2 "\t" $3 }' \
     "$work/search-$v.md" | while IFS=$'\t' read -r name p50; do record search "$name (p50 ms)" "$v" "$p50"; done
   record search "in-process index build (s)" "$v" "$(sed -n 's/^index build: \([0-9.]*\) s.*/\1/p' "$work/search-$v.md")"
-done
+done; done
 
 # --- serve: index build, wrk ---
 build_id=$(head -1 "$work/docs.ndjson" | python3 -c 'import json,sys; print(json.load(sys.stdin)["build"]["id"])')
@@ -80,7 +81,7 @@ wrk.method = "POST"
 wrk.body = '{"size":0,"query":{"term":{"build.id":"${build_id}"}}}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-for v in base head; do
+for run in $(seq 1 "$runs"); do for v in base head; do
   rm -f "$work/port"
   "${bin[$v]}" serve --data-dir "$work/store-$v" --listen 127.0.0.1:0 --port-file "$work/port" --no-access-log \
     2>"$work/serve-$v.log" &
@@ -96,7 +97,7 @@ for v in base head; do
     record serve "GET $path (req/s)" "$v" "$rps"
   done
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-done
+done; done
 
 # --- diff ---
 lo_old="$(oldest_version libreoffice-core)"; lo_new="$(newest_version libreoffice-core)"
@@ -153,8 +154,8 @@ for line in open(results):
     rows[key][variant].append(float(value))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 lines = [f"# Same-run comparison: {head} against {base}", "",
-         f"{os.cpu_count()} cores, {cpu}; {int(records):,} demo records; ingest {runs} runs each, diffs 2 runs each "
-         f"(median shown), everything interleaved base/head. Packages: {packages}.", "",
+         f"{os.cpu_count()} cores, {cpu}; {int(records):,} demo records; ingest, search and serve {runs} runs each, "
+         f"diffs 2 runs each, MAR 1 run (medians shown), everything interleaved base/head. Packages: {packages}.", "",
          "| section | measure | base | head | head / base |", "|---|---|---|---|---|"]
 for section, label in order:
     r = rows[(section, label)]

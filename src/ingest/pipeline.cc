@@ -87,8 +87,8 @@ class ChunkFlow {
     changed_.notify_all();
   }
 
-  // The chunk with the next sequence number, preparing pending chunks on this thread while it
-  // is not ready; nullopt once every chunk of the run has been taken.
+  // The chunk with the next sequence number, preparing it on this thread when no worker has
+  // started it; nullopt once every chunk of the run has been taken.
   std::optional<PreparedChunk> take_next() EXCLUDES(mutex_) {
     MutexLock lock(mutex_);
     while (true) {
@@ -99,7 +99,9 @@ class ChunkFlow {
         return c;
       }
       if (total_ && next_ >= *total_) return std::nullopt;
-      if (!pending_.empty()) {
+      // Only the chunk it needs next: preparing a later one would hold up the store while that
+      // one becomes ready on a worker.
+      if (!pending_.empty() && pending_.front().seq == next_) {
         Chunk chunk = std::move(pending_.front());
         pending_.pop_front();
         mutex_.unlock();

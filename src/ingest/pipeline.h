@@ -4,9 +4,9 @@
 // The source is read on a thread of its own (it blocks on files and pipes); parsing, validation
 // and hashing run on the executor, chunk by chunk; the caller's thread stores the chunks in the
 // order the source yielded them, in batches of `batch_size` per transaction, so the same input
-// always gets the same record ids. While the next chunk is not ready, the caller's thread
-// prepares waiting chunks itself, so the run makes progress even when every worker of the
-// executor is busy elsewhere (or when the caller is itself a worker).
+// always gets the same record ids. When the chunk it needs next has not been started by a
+// worker, the caller's thread prepares it itself, so the run makes progress even when every
+// worker of the executor is busy elsewhere (or when the caller is itself a worker).
 //
 // A bad document is reported (with its origin and the reason) and never stops the run; a store
 // failure does stop it, after reporting how far it got. Every record counted as inserted is
