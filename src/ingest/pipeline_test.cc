@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/demo_data.h"
-#include "store/sqlite/sqlite_record_store.h"
+#include "store/store_factory.h"
 #include "test_support.h"
 
 namespace bh {
@@ -26,9 +26,8 @@ class RecordingObserver final : public IngestObserver {
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStoreOptions options;
-    options.path = dir_ / "db";
-    auto s = SqliteRecordStore::open(options);
+    // A SQLite file, so a test can add a trigger to it from another connection.
+    auto s = open_record_store({.location = "sqlite:" + (dir_ / "db").string()});
     ASSERT_TRUE(s);
     store_ = std::move(*s);
     auto v = SchemaValidator::create_builtin();
@@ -43,7 +42,7 @@ class PipelineTest : public ::testing::Test {
   }
   testing::TempDir dir_;
   Executor executor_{{.cpu_budget = 2}};
-  std::unique_ptr<SqliteRecordStore> store_;
+  std::unique_ptr<RecordStore> store_;
   std::shared_ptr<const SchemaValidator> validator_;
 };
 

@@ -197,8 +197,6 @@ std::optional<DocId> SearchIndex::doc_of_record(RecordId id) const {
   return static_cast<DocId>(it - record_ids_.begin());
 }
 
-void SearchIndex::append(std::span<const IndexInput> records) { apply(parse_documents(records)); }
-
 void SearchIndex::reserve(std::size_t docs) {
   record_ids_.reserve(docs);
   documents_.reserve(docs);

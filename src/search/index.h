@@ -169,9 +169,9 @@ struct PreparedBatch {
   struct Value {
     Column column;
     bool decoded = false;         // the string had JSON escapes: decoded[index] holds it
+    std::uint32_t index = 0;
     std::uint32_t offset = 0;     // else: where it is in the document text
     std::uint32_t length = 0;
-    std::uint32_t index = 0;
     std::int64_t number = 0;      // date and long columns
   };
   struct Document {
@@ -243,6 +243,8 @@ class SearchIndex {
   static bool parse_document(std::string_view text, PreparedBatch& batch);
   PreparedBatch parse_documents(std::span<const IndexInput> records) const;
   void add_orders(PreparedBatch& batch) const;
+  void add_document(const PreparedBatch::Document& d, std::span<const PreparedBatch::Value> values,
+                    const std::vector<std::string>& decoded);
 
   ByteArena arena_;
   std::vector<RecordId> record_ids_;

@@ -150,6 +150,8 @@ bool SearchIndex::parse_document(std::string_view text, PreparedBatch& batch) {
 
 PreparedBatch SearchIndex::parse_documents(std::span<const IndexInput> records) const {
   PreparedBatch batch;
+  batch.documents.reserve(records.size());
+  batch.values.reserve(records.size() * 20);  // about twenty indexed fields per record
   RecordId last = record_ids_.empty() ? 0 : record_ids_.back();
   for (const auto& r : records) {
     if (r.id <= last) continue;  // already indexed
@@ -193,35 +195,53 @@ PreparedBatch SearchIndex::prepare(std::span<const IndexInput> records) const {
   return batch;
 }
 
+void SearchIndex::add_document(const PreparedBatch::Document& d, std::span<const PreparedBatch::Value> values,
+                               const std::vector<std::string>& decoded) {
+  const DocId doc = static_cast<DocId>(record_ids_.size());
+  const ByteArena::Ref doc_ref = arena_.append(d.text);
+  record_ids_.push_back(d.id);
+  documents_.push_back(doc_ref);
+  document_bytes_ += d.text.size();
+  if (!d.parsed) ++unparsable_;
+  std::array<bool, kColumnCount> seen{};
+  for (const PreparedBatch::Value& v : values) {
+    const auto ci = static_cast<std::size_t>(v.column);
+    seen[ci] = true;
+    if (keyword_[ci]) {
+      const ByteArena::Ref ref = v.decoded ? arena_.append(decoded[v.index]) : ByteArena::sub_ref(doc_ref, v.offset, v.length);
+      keyword_[ci]->append(doc, ref);
+    } else {
+      numeric_[ci].values.push_back(v.number);
+      ++numeric_[ci].docs_with_value;
+    }
+  }
+  // Every column gets exactly one entry per document.
+  for (std::size_t ci = 0; ci < kColumnCount; ++ci) {
+    if (seen[ci]) continue;
+    if (keyword_[ci]) keyword_[ci]->append_missing();
+    else numeric_[ci].values.push_back(kMissingNumber);
+  }
+}
+
+void SearchIndex::append(std::span<const IndexInput> records) {
+  // One document at a time through a reused scratch batch: the bulk path keeps no batch-sized
+  // intermediate (its terms are sorted once, by finish()).
+  PreparedBatch scratch;
+  for (const auto& r : records) {
+    if (!record_ids_.empty() && r.id <= record_ids_.back()) continue;  // already indexed
+    scratch.values.clear();
+    scratch.decoded.clear();
+    PreparedBatch::Document d{r.id, r.document};
+    d.parsed = parse_document(r.document, scratch);
+    if (!d.parsed) scratch.values.clear();  // a document that stops parsing half-way indexes nothing
+    add_document(d, scratch.values, scratch.decoded);
+  }
+}
+
 void SearchIndex::apply(PreparedBatch batch) {
   for (const auto& d : batch.documents) {
     if (!record_ids_.empty() && d.id <= record_ids_.back()) continue;
-    const DocId doc = static_cast<DocId>(record_ids_.size());
-    const ByteArena::Ref doc_ref = arena_.append(d.text);
-    record_ids_.push_back(d.id);
-    documents_.push_back(doc_ref);
-    document_bytes_ += d.text.size();
-    if (!d.parsed) ++unparsable_;
-    std::array<bool, kColumnCount> seen{};
-    for (std::uint32_t i = d.first_value; i < d.first_value + d.value_count; ++i) {
-      const PreparedBatch::Value& v = batch.values[i];
-      const auto ci = static_cast<std::size_t>(v.column);
-      seen[ci] = true;
-      if (keyword_[ci]) {
-        const ByteArena::Ref ref =
-            v.decoded ? arena_.append(batch.decoded[v.index]) : ByteArena::sub_ref(doc_ref, v.offset, v.length);
-        keyword_[ci]->append(doc, ref);
-      } else {
-        numeric_[ci].values.push_back(v.number);
-        ++numeric_[ci].docs_with_value;
-      }
-    }
-    // Every column gets exactly one entry per document.
-    for (std::size_t ci = 0; ci < kColumnCount; ++ci) {
-      if (seen[ci]) continue;
-      if (keyword_[ci]) keyword_[ci]->append_missing();
-      else numeric_[ci].values.push_back(kMissingNumber);
-    }
+    add_document(d, std::span(batch.values).subspan(d.first_value, d.value_count), batch.decoded);
   }
   if (!batch.ordered) return;
   for (auto& [column, order] : batch.orders) keyword_[static_cast<std::size_t>(column)]->install_order(std::move(order));
