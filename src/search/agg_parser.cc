@@ -8,6 +8,7 @@
 
 #include "search/query_builders.h"
 #include "search/request_detail.h"
+#include "search/text_analysis.h"
 
 namespace bh::search::request_detail {
 namespace {
@@ -84,8 +85,11 @@ Result<std::vector<TermsOrder>> parse_terms_order(const json& j) {
     if (!o.is_object()) return invalid_argument("terms order must be an object like {\"_count\": \"desc\"}");
     for (const auto& [k, v] : o.items()) {
       TermsOrder t;
-      if (v != "asc" && v != "desc") return invalid_argument(fmt::format("terms order for [{}] must be asc or desc", k));
-      t.ascending = v == "asc";
+      const std::string direction = v.is_string() ? ascii_lowercase(v.get<std::string>()) : std::string();
+      if (direction != "asc" && direction != "desc") {
+        return invalid_argument(fmt::format("terms order for [{}] must be asc or desc, not {}", k, v.dump()));
+      }
+      t.ascending = direction == "asc";
       if (k == "_count") t.by = TermsOrder::By::kCount;
       else if (k == "_key" || k == "_term") t.by = TermsOrder::By::kKey;
       else { t.by = TermsOrder::By::kSubAgg; t.sub_agg = k; }

@@ -533,6 +533,7 @@ double SearchExecutor::sort_key_of(DocId d, const SortKey& key, float score) con
   switch (key.kind) {
     case SortKey::Kind::kScore: return score;
     case SortKey::Kind::kDoc: return static_cast<double>(d);
+    case SortKey::Kind::kUnmapped: return 0.0;  // missing everywhere: a tie
     case SortKey::Kind::kField: break;
   }
   const FieldRef& f = *key.field;
@@ -570,6 +571,7 @@ Result<double> SearchExecutor::search_after_key(const json& value, const SortKey
     }
     return fail(Code::kInvalidArgument, fmt::format("search_after value {} does not fit the sort", value.dump()));
   };
+  if (key.kind == SortKey::Kind::kUnmapped) return 0.0;  // whatever was shown for the missing value
   if (key.kind != SortKey::Kind::kField) return as_number();
   const FieldRef& f = *key.field;
   if (value.is_null()) return (key.missing == SortKey::Missing::kFirst) == key.descending ? kInf : -kInf;

@@ -97,9 +97,12 @@ QueryPtr make_query(T node) {
 }
 
 struct SortKey {
-  enum class Kind { kField, kScore, kDoc };
+  // kUnmapped: a field the mapping does not have, sorted with `unmapped_type`: every document's
+  // value is missing, so the key ties everywhere and the next key decides (as in Elasticsearch).
+  enum class Kind { kField, kScore, kDoc, kUnmapped };
   Kind kind = Kind::kScore;
   std::optional<FieldRef> field;
+  bool unmapped_numeric = false;  // kUnmapped: the unmapped_type is a number or date type
   bool descending = true;
   enum class Missing { kLast, kFirst, kValue } missing = Missing::kLast;
   std::string missing_value;  // kValue

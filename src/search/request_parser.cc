@@ -8,6 +8,7 @@
 #include "search/query_builders.h"
 #include "search/query_string.h"
 #include "search/request_detail.h"
+#include "search/text_analysis.h"
 
 namespace bh::search {
 namespace request_detail {
@@ -61,6 +62,9 @@ Result<bool> bool_of(const json& j, std::string_view what) {
 
 // size/from: numbers or numeric strings (Buildhub2 ran int() on size).
 Result<std::int64_t> count_of(const json& j, std::string_view what) {
+  if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    return bad(fmt::format("[{}] is out of range: {}", what, j.dump()));  // quoted as sent, not wrapped around
+  }
   if (j.is_number_integer()) return j.get<std::int64_t>();
   if (j.is_number_float()) {
     const double d = j.get<double>();
@@ -453,17 +457,22 @@ Result<SortKey> sort_key(std::string_view name, const json* options) {
     k.kind = SortKey::Kind::kField;
     k.descending = false;
   }
-  bool unmapped_ok = false;
+  std::optional<std::string> unmapped_type;
+  // Elasticsearch reads the order in any case ("DESC").
+  const auto order_of = [&](const json& v) -> Result<bool> {
+    const std::string o = v.is_string() ? ascii_lowercase(v.get<std::string>()) : std::string();
+    if (o != "asc" && o != "desc") {
+      return bad(fmt::format("sort order for [{}] must be asc or desc, not {}", name, v.is_string() ? "[" + v.get<std::string>() + "]" : v.dump()));
+    }
+    return o == "desc";
+  };
   if (options) {
     if (options->is_string()) {
-      const std::string o = options->get<std::string>();
-      if (o != "asc" && o != "desc") return bad(fmt::format("sort order for [{}] must be asc or desc, not [{}]", name, o));
-      k.descending = o == "desc";
+      BH_ASSIGN_OR_RETURN(k.descending, order_of(*options));
     } else if (options->is_object()) {
       for (const auto& [key, v] : options->items()) {
         if (key == "order") {
-          if (v != "asc" && v != "desc") return bad(fmt::format("sort order for [{}] must be asc or desc", name));
-          k.descending = v == "desc";
+          BH_ASSIGN_OR_RETURN(k.descending, order_of(v));
         } else if (key == "missing") {
           if (v == "_last") k.missing = SortKey::Missing::kLast;
           else if (v == "_first") k.missing = SortKey::Missing::kFirst;
@@ -472,7 +481,8 @@ Result<SortKey> sort_key(std::string_view name, const json* options) {
             BH_ASSIGN_OR_RETURN(k.missing_value, scalar_text(v, "sort missing"));
           }
         } else if (key == "unmapped_type") {
-          unmapped_ok = true;
+          if (!v.is_string()) return bad(fmt::format("[unmapped_type] for [{}] must be a type name", name));
+          unmapped_type = v.get<std::string>();
         } else if (key != "mode" && key != "numeric_type" && key != "format") {
           return bad(fmt::format("sort option [{}] for [{}] is not supported", key, name));
         }
@@ -484,7 +494,13 @@ Result<SortKey> sort_key(std::string_view name, const json* options) {
   if (k.kind == SortKey::Kind::kField) {
     auto field = resolve_field(name);
     if (!field) {
-      if (unmapped_ok) { k.kind = SortKey::Kind::kDoc; k.descending = false; return k; }
+      if (unmapped_type) {
+        static constexpr std::string_view kNumeric[] = {"long", "integer", "short", "byte", "date", "date_nanos",
+                                                        "double", "float", "half_float", "scaled_float"};
+        k.kind = SortKey::Kind::kUnmapped;
+        k.unmapped_numeric = std::find(std::begin(kNumeric), std::end(kNumeric), *unmapped_type) != std::end(kNumeric);
+        return k;
+      }
       return bad(fmt::format("No mapping found for [{}] in order to sort on", name));
     }
     if (field->type == FieldType::kText) {
@@ -645,7 +661,8 @@ Result<SearchRequest> parse_search_body(std::string_view body, const SearchLimit
   json j;
   try {
     j = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for bad syntax, out_of_range for a number no double holds ("1e400").
     std::string what = e.what();
     const auto colon = what.find("] ");
     return bad("invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
@@ -675,9 +692,8 @@ Result<SearchRequest> parse_search_body(std::string_view body, const SearchLimit
       if (!v.is_array()) return bad("search_after must be an array of sort values");
       r.search_after = v;
     } else if (k == "track_total_hits") {
-      if (v.is_boolean()) r.track_total_hits = v.get<bool>();
-      else if (v.is_number_integer()) r.track_total_hits = v.get<std::int64_t>() != 0;
-      else return bad("track_total_hits must be a boolean or an integer");
+      // Elasticsearch 6 reads a boolean only (a number came with 7.0).
+      BH_ASSIGN_OR_RETURN(r.track_total_hits, bool_of(v, "[track_total_hits]"));
     } else if (k == "track_scores") { BH_ASSIGN_OR_RETURN(r.track_scores, bool_of(v, "track_scores")); }
     else if (k == "min_score") { BH_ASSIGN_OR_RETURN(float m, number_of(v, "min_score")); r.min_score = m; }
     else if (k == "timeout") {

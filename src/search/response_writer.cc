@@ -146,6 +146,11 @@ void SearchExecutor::write_sort_value(std::string& out, DocId d, const SortKey& 
   switch (key.kind) {
     case SortKey::Kind::kScore: append_json_score(out, static_cast<float>(k)); return;
     case SortKey::Kind::kDoc: out += std::to_string(d); return;
+    case SortKey::Kind::kUnmapped:
+      // Elasticsearch shows a numeric type's stand-in for "missing, sorted last"; others are null.
+      if (key.unmapped_numeric) out += std::to_string(key.descending ? INT64_MIN : INT64_MAX);
+      else out += "null";
+      return;
     case SortKey::Kind::kField: break;
   }
   const FieldRef& f = *key.field;

@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
-
-namespace re2 { class RE2; }
+#include "search/lucene_regexp.h"
 
 namespace bh::search {
 
@@ -33,23 +32,19 @@ bool has_wildcard(std::string_view pattern);
 // Removes '\' escapes.
 std::string unescape_wildcard(std::string_view pattern);
 
-// A Lucene regular expression (the `regexp` query), anchored at both ends, run on RE2 (linear
-// time, no catastrophic backtracking). Supports . ? + * {n,m} | () [] "literal" \escape and,
-// with the default flags, @ (any string) and # (empty language). The other optional operators
-// (~ & <n-m>) are refused with a clear message.
+// A Lucene regular expression (the `regexp` query, a terms aggregation's include/exclude) in
+// Lucene's own syntax, anchored at both ends: see search/lucene_regexp.h.
 class CompiledRegexp {
  public:
   // flags: "ALL" (default), "NONE", or a '|'-separated list as Elasticsearch takes.
   static Result<std::shared_ptr<const CompiledRegexp>> compile(std::string_view lucene_pattern, std::string_view flags);
-  ~CompiledRegexp();
-  bool full_match(std::string_view text) const;
+  bool full_match(std::string_view text) const { return automaton_.matches(text); }
   // The literal text every match starts with (for dictionary range narrowing).
-  const std::string& literal_prefix() const { return literal_prefix_; }
+  const std::string& literal_prefix() const { return automaton_.literal_prefix(); }
 
  private:
-  CompiledRegexp() = default;
-  std::unique_ptr<re2::RE2> re_;
-  std::string literal_prefix_;
+  explicit CompiledRegexp(LuceneRegexp automaton) : automaton_(std::move(automaton)) {}
+  LuceneRegexp automaton_;
 };
 
 inline constexpr std::size_t kMaxRegexpLength = 1000;  // Elasticsearch's index.max_regex_length
