@@ -23,6 +23,7 @@ struct ServeFlags {
   std::size_t max_connections = 10'000;
   bool no_access_log = false;
   std::size_t max_search_size = 1000;
+  std::size_t max_buckets = 100'000;
   std::uint64_t max_search_time_ms = 10'000;
   std::size_t max_pending_searches = 64;
   std::uint64_t index_poll_ms = 250;
@@ -48,6 +49,7 @@ int run_serve(const ServeFlags& flags) {
   config.cpu_budget = flags.cpu_budget;
   config.memory_budget = flags.memory_budget;
   config.search.limits.max_size = flags.max_search_size;
+  config.search.limits.max_buckets = flags.max_buckets;
   config.search.max_search_time = std::chrono::milliseconds(flags.max_search_time_ms);
   config.search.poll_interval = std::chrono::milliseconds(flags.index_poll_ms);
   config.max_pending_searches = flags.max_pending_searches;
@@ -106,6 +108,12 @@ CommandRunner register_serve(CLI::App& app) {
   cmd->add_option("--max-search-size", flags->max_search_size, "Largest `size` a search may ask for (400 beyond)")
       ->envname("BUILDHUB_MAX_SEARCH_SIZE")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
+      ->capture_default_str();
+  cmd->add_option("--max-buckets", flags->max_buckets,
+                  "Aggregation buckets one search may answer with, counted at every level; more is a 400 "
+                  "too_many_buckets_exception")
+      ->envname("BUILDHUB_MAX_BUCKETS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
       ->capture_default_str();
   cmd->add_option("--max-search-time-ms", flags->max_search_time_ms,
                   "A search stops after this long and answers with what it found and \"timed_out\": true; a "

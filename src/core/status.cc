@@ -67,7 +67,7 @@ Status Status::with_context(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return {code_, std::move(m)};
+  return Status(code_, std::move(m)).with_kind(kind_);
 }
 
 }  // namespace bh

@@ -56,9 +56,19 @@ class [[nodiscard]] Status {
   // Returns a copy whose message is prefixed with `context` ("reading a.json: ...").
   Status with_context(std::string_view context) const;
 
+  // An optional finer name a protocol face may show (the search API answers Elasticsearch's
+  // error types, such as "parsing_exception"); it never changes the code's HTTP status or
+  // exit code. Empty unless set.
+  const std::string& kind() const { return kind_; }
+  Status with_kind(std::string kind) && {
+    kind_ = std::move(kind);
+    return std::move(*this);
+  }
+
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  std::string kind_;
 };
 
 // Convenience constructors, so call sites read as what went wrong.

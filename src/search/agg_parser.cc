@@ -105,7 +105,7 @@ Result<std::vector<TermsOrder>> parse_terms_order(const json& j) {
   return out;
 }
 
-Result<TermsAgg> parse_terms(Context& ctx, const json& b) {
+Result<TermsAgg> parse_terms(const json& b) {
   BH_RETURN_IF_ERROR(check_keys(b, "terms", {"field", "size", "min_doc_count", "order", "include", "exclude", "missing",
                                              "shard_size", "show_term_doc_count_error", "execution_hint",
                                              "collect_mode", "shard_min_doc_count", "value_type", "format"}));
@@ -116,7 +116,8 @@ Result<TermsAgg> parse_terms(Context& ctx, const json& b) {
     if (k == "size") {
       BH_ASSIGN_OR_RETURN(std::int64_t s, count_of(v, "size"));
       if (s < 1) return bad("[terms] size must be greater than 0");
-      a.size = static_cast<std::size_t>(std::min<std::int64_t>(s, static_cast<std::int64_t>(ctx.limits.max_buckets)));
+      // Any size: a dictionary holds fewer terms; the answer's buckets are counted against max_buckets.
+      a.size = static_cast<std::size_t>(std::min<std::int64_t>(s, INT32_MAX));
     } else if (k == "min_doc_count") {
       BH_ASSIGN_OR_RETURN(a.min_doc_count, count_of(v, "min_doc_count"));
     } else if (k == "order") {
@@ -349,7 +350,7 @@ Result<decltype(Aggregation::spec)> parse_spec(Context& ctx, const std::string& 
                                                std::size_t depth) {
   using Spec = decltype(Aggregation::spec);
   if (t != "filter" && !b.is_object()) return bad(fmt::format("[{}] aggregation [{}] must be an object", t, name));
-  if (t == "terms") return parse_terms(ctx, b).map([](TermsAgg a) { return Spec(std::move(a)); });
+  if (t == "terms") return parse_terms(b).map([](TermsAgg a) { return Spec(std::move(a)); });
   if (t == "cardinality") return parse_count(b, CountAgg::Kind::kCardinality).map([](CountAgg a) { return Spec(std::move(a)); });
   if (t == "value_count") return parse_count(b, CountAgg::Kind::kValueCount).map([](CountAgg a) { return Spec(std::move(a)); });
   static const std::pair<std::string_view, MetricAgg::Kind> kMetrics[] = {

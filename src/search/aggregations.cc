@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "search/executor.h"
+#include "search/es_errors.h"
 #include "search/query_builders.h"
 
 namespace bh::search {
@@ -22,10 +23,11 @@ struct AggRun {
   Status count_buckets(std::size_t n) {
     buckets += n;
     if (buckets > exec.limits().max_buckets) {
-      return invalid_argument(fmt::format(
-          "Trying to create too many buckets. Must be less than or equal to: [{}] but was [{}]. "
-          "This limit can be set by changing the [search.max_buckets] cluster level setting.",
-          exec.limits().max_buckets, buckets));
+      return es_error(Code::kInvalidArgument,
+                      fmt::format("Trying to create too many buckets. Must be less than or equal to: [{}] but was [{}]. "
+                                  "This limit can be set by changing the [search.max_buckets] cluster level setting.",
+                                  exec.limits().max_buckets, buckets),
+                      es_type::kTooManyBuckets);
     }
     return Status::ok();
   }
@@ -150,6 +152,7 @@ struct TermBucket {
   std::optional<std::int64_t> number;
   bool missing_bucket = false;
   ojson subs;
+  std::size_t sub_buckets = 0;  // buckets its sub-aggregations created
 };
 
 // One bucket per distinct value of the field among `docs` (counts only; documents on demand).
@@ -286,12 +289,14 @@ Result<ojson> terms(AggRun& run, const TermsAgg& a, const Subs& subs, const Roar
   std::erase_if(buckets, [&](const TermBucket& b) { return !selected(a, b); });
   // Ordering by a sub-aggregation needs it for every bucket; otherwise only for the kept ones.
   const bool by_sub = std::any_of(a.order.begin(), a.order.end(), [](const TermsOrder& o) { return o.by == TermsOrder::By::kSubAgg; });
+  const std::size_t counted_before = run.buckets;
   if (by_sub) {
-    BH_RETURN_IF_ERROR(run.count_buckets(buckets.size()));
     for (auto& b : buckets) {
       fill_bucket_docs(run, a, docs, b);
       b.subs = ojson::object();
+      const std::size_t before = run.buckets;
       BH_RETURN_IF_ERROR(add_subs(run, subs, b.docs, b.subs));
+      b.sub_buckets = run.buckets - before;
     }
   }
   order_buckets(buckets, a.order);
@@ -300,7 +305,13 @@ Result<ojson> terms(AggRun& run, const TermsAgg& a, const Subs& subs, const Roar
     for (std::size_t i = a.size; i < buckets.size(); ++i) other += buckets[i].count;
     buckets.resize(a.size);
   }
-  if (!by_sub) BH_RETURN_IF_ERROR(run.count_buckets(buckets.size()));
+  // Elasticsearch counts the buckets of the answer: those cut by `size` do not count, nor do
+  // the sub-aggregation buckets computed only to order them.
+  if (by_sub) {
+    run.buckets = counted_before;
+    for (const auto& b : buckets) run.buckets += b.sub_buckets;
+  }
+  BH_RETURN_IF_ERROR(run.count_buckets(buckets.size()));
   ojson out = ojson::object();
   out["doc_count_error_upper_bound"] = 0;
   out["sum_other_doc_count"] = other;
@@ -391,10 +402,11 @@ Result<ojson> histogram(AggRun& run, const HistogramAgg& a, const Subs& subs, co
   std::vector<double> starts;
   auto too_many = [&](double n) -> Status {
     if (n > static_cast<double>(run.exec.limits().max_buckets)) {
-      return invalid_argument(fmt::format(
-          "Trying to create too many buckets. Must be less than or equal to: [{}] but was [{}]. "
-          "This limit can be set by changing the [search.max_buckets] cluster level setting.",
-          run.exec.limits().max_buckets, static_cast<std::uint64_t>(n)));
+      return es_error(Code::kInvalidArgument,
+                      fmt::format("Trying to create too many buckets. Must be less than or equal to: [{}] but was [{}]. "
+                                  "This limit can be set by changing the [search.max_buckets] cluster level setting.",
+                                  run.exec.limits().max_buckets, static_cast<std::uint64_t>(n)),
+                      es_type::kTooManyBuckets);
     }
     return Status::ok();
   };

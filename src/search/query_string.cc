@@ -2,14 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "search/es_errors.h"
 #include "search/query_builders.h"
 
 namespace bh::search {
 namespace {
 
 tl::unexpected<Status> syntax(std::string_view query, std::size_t pos, std::string_view what) {
-  return fail(Code::kInvalidArgument,
-              fmt::format("Failed to parse query [{}]: {} at character {}", query, what, pos));
+  return fail(es_error(Code::kInvalidArgument, fmt::format("Failed to parse query [{}]: {} at character {}", query, what, pos),
+                       es_type::kQueryShard));
 }
 
 void apply_boost(Query& q, float boost) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/json_nesting.h"
+#include "search/es_errors.h"
 #include "search/query_builders.h"
 #include "search/query_string.h"
 #include "search/request_detail.h"
@@ -15,7 +16,9 @@ namespace request_detail {
 
 using json = nlohmann::json;
 
-tl::unexpected<Status> bad(std::string message) { return fail(Code::kInvalidArgument, std::move(message)); }
+tl::unexpected<Status> bad(std::string message) {
+  return fail(es_error(Code::kInvalidArgument, std::move(message), es_type::kParsing));
+}
 
 std::string type_name(const json& j) {
   switch (j.type()) {
@@ -640,12 +643,15 @@ namespace {
 using namespace request_detail;  // NOLINT(google-build-using-namespace): this file's own helpers
 
 Status check_window(const SearchRequest& r, const SearchLimits& limits) {
-  if (r.size > limits.max_size) return invalid_argument(fmt::format("Search size too large ({})", r.size));
+  if (r.size > limits.max_size) {
+    return es_error(Code::kInvalidArgument, fmt::format("Search size too large ({})", r.size), es_type::kIllegalArgument);
+  }
   if (r.from + r.size > limits.max_result_window) {
-    return invalid_argument(fmt::format(
-        "Result window is too large, from + size must be less than or equal to: [{}] but was [{}]. "
-        "Use search_after to page deeper.",
-        limits.max_result_window, r.from + r.size));
+    return es_error(Code::kInvalidArgument,
+                    fmt::format("Result window is too large, from + size must be less than or equal to: [{}] but was "
+                                "[{}]. Use search_after to page deeper.",
+                                limits.max_result_window, r.from + r.size),
+                    es_type::kQueryPhase);
   }
   return Status::ok();
 }
@@ -665,7 +671,8 @@ Result<SearchRequest> parse_search_body(std::string_view body, const SearchLimit
     // parse_error for bad syntax, out_of_range for a number no double holds ("1e400").
     std::string what = e.what();
     const auto colon = what.find("] ");
-    return bad("invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    return fail(es_error(Code::kInvalidArgument, "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)),
+                         es_type::kJsonParse));
   }
   if (!j.is_object()) return bad(fmt::format("the search body must be a JSON object, not {}", type_name(j)));
   Context ctx{limits, now_millis};

@@ -24,7 +24,9 @@ struct SearchLimits {
   std::size_t max_result_window = 10000;  // Elasticsearch's index.max_result_window
   std::size_t max_depth = 20;             // nesting of queries and aggregations
   std::size_t max_clauses = 1024;         // Lucene's max clause count
-  std::size_t max_buckets = 10000;        // Elasticsearch's search.max_buckets
+  // Buckets in one answer, counted at every level as Elasticsearch 7 counts them (ES 6 had no
+  // limit; ES 7's default is 10,000, too few for a version facet of every build).
+  std::size_t max_buckets = 100000;
 };
 
 Result<SearchRequest> parse_search_body(std::string_view body, const SearchLimits& limits, std::int64_t now_millis);

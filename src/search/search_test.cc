@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -108,6 +109,9 @@ TEST_P(Conformance, Case) {
     EXPECT_EQ(result.error().code(), Code::kInvalidArgument);
     EXPECT_NE(result.error().message().find(c["expect_error"].get<std::string>()), std::string::npos)
         << result.error().message();
+    if (c.contains("expect_error_type")) {
+      EXPECT_EQ(result.error().kind(), c["expect_error_type"].get<std::string>());
+    }
     return;
   }
   ASSERT_TRUE(result) << result.error().message();
@@ -350,6 +354,47 @@ TEST(SearchExecutor, ADeadlineDuringEvaluationMatchesNothing) {
   EXPECT_EQ(r["timed_out"], true);
   EXPECT_EQ(r["hits"]["total"], 0);
   EXPECT_TRUE(r["hits"]["hits"].empty());
+}
+
+// Elasticsearch 6 returns every bucket a terms aggregation asks for, with or without
+// sub-aggregations; the only limit is max_buckets on the answer, and beyond it an error, never a
+// shortened answer.
+TEST(TermsAggregation, AnswersEveryBucketUpToMaxBuckets) {
+  const std::vector<std::string> texts = demo_texts(6, 12000);
+  Corpus corpus(texts);
+  std::set<std::string> urls;
+  for (const auto& t : texts) urls.insert(json::parse(t)["download"]["url"].get<std::string>());
+  ASSERT_GT(urls.size(), 10000u);
+  const std::string body = R"({"size":0,"aggs":{"u":{"terms":{"field":"download.url","size":50000,
+                               "order":{"biggest":"desc"}},"aggs":{"biggest":{"max":{"field":"download.size"}}}}}})";
+  SearchLimits limits;
+  auto request = parse_search_body(body, limits, 1700000000000);
+  ASSERT_TRUE(request) << request.error().message();
+  const json r = json::parse(*SearchExecutor(corpus.index, limits).run(*request));
+  const json& buckets = r["aggregations"]["u"]["buckets"];
+  EXPECT_EQ(buckets.size(), urls.size());
+  EXPECT_EQ(r["aggregations"]["u"]["sum_other_doc_count"], 0);
+  for (std::size_t i = 1; i < buckets.size(); ++i) {
+    ASSERT_GE(buckets[i - 1]["biggest"]["value"].get<double>(), buckets[i]["biggest"]["value"].get<double>());
+  }
+
+  // Only the buckets of the answer count: 100 kept of 12,000 ordered by a sub-aggregation.
+  SearchLimits small;
+  small.max_buckets = 150;
+  auto top = parse_search_body(R"({"size":0,"aggs":{"u":{"terms":{"field":"download.url","size":100,
+                                  "order":{"biggest":"desc"}},"aggs":{"biggest":{"max":{"field":"download.size"}}}}}})",
+                               small, 1700000000000);
+  ASSERT_TRUE(top);
+  auto kept = SearchExecutor(corpus.index, small).run(*top);
+  ASSERT_TRUE(kept) << kept.error().message();
+  EXPECT_EQ(json::parse(*kept)["aggregations"]["u"]["buckets"].size(), 100u);
+
+  small.max_buckets = 10000;
+  auto refused = SearchExecutor(corpus.index, small).run(*request);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.error().message().find("Trying to create too many buckets. Must be less than or equal to: [10000]"),
+            std::string::npos) << refused.error().message();
 }
 
 }  // namespace

@@ -3,10 +3,19 @@
 #include <fmt/format.h>
 
 #include "core/admission.h"
+#include "search/es_errors.h"
 #include "server/url.h"
 
 namespace bh {
 namespace {
+
+// Searches fail as Elasticsearch fails them: its error body and types, for clients that read them.
+HttpResponse search_error(const Status& status) {
+  HttpResponse r;
+  r.status = http_status(status.code());
+  r.body = search::es_error_body(status);
+  return r;
+}
 
 class SearchRoutes final : public RouteModule {
  public:
@@ -41,7 +50,7 @@ class SearchRoutes final : public RouteModule {
     auto ticket = admission_.try_enter();
     if (!ticket) {
       rejected_.inc();
-      HttpResponse r = error_response(overloaded(fmt::format(
+      HttpResponse r = search_error(overloaded(fmt::format(
           "too many searches in progress ({} running or queued); retry later", admission_.capacity())));
       r.set_header("Retry-After", "1");
       respond(std::move(r));
@@ -61,11 +70,11 @@ class SearchRoutes final : public RouteModule {
     call.received = received;
     if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
       auto params = parse_query(request.query);
-      if (!params) return error_response(params.error());
+      if (!params) return search_error(params.error());
       call.params = std::move(*params);
     }
     auto answer = deps_.search.search(call);
-    if (!answer) return error_response(answer.error());
+    if (!answer) return search_error(answer.error());
     if (answer->timed_out) timed_out_.inc();
     HttpResponse r;
     r.body = std::move(answer->body);

@@ -65,13 +65,27 @@ class SearchTest(unittest.TestCase):
                 self.assertEqual(server.get_json("/api/records/100000")[0], 404)
                 self.assertEqual(server.get_json("/api/records/abc")[0], 404)
 
-                # Client mistakes are 400 {"error": ...}, never 500.
+                # Client mistakes are 400s in Elasticsearch's error shape, never 500.
                 for bad in ["{", "[]", '{"size": "x"}', '{"size": 1001}', '{"from": 9999, "size": 2}',
                             '{"query": {"nope": {}}}', '{"aggs": {"a": {"date": {}}}}', '{"query": {"bool": {"filter": [{}]}}}',
-                            '{"query":' + '{"bool":{"must":' * 200 + '{}' + '}}' * 200 + '}', "\xff\xfe"]:
+                            '{"query":' + '{"bool":{"must":' * 200 + '{}' + '}}' * 200 + '}', "\xff\xfe",
+                            '{"size": 1e400}', '{"query": {"range": {"download.size": {"gte": -1e999}}}}',
+                            '{"track_total_hits": 10}']:
                     status, _, err = post(server, "/api/search", bad)
                     self.assertEqual(status, 400, bad[:60])
-                    self.assertIsInstance(err.get("error"), str, bad[:60])
+                    self.assertEqual(err["status"], 400, bad[:60])
+                    self.assertIsInstance(err["error"]["type"], str, bad[:60])
+                    self.assertIsInstance(err["error"]["reason"], str, bad[:60])
+                    self.assertIsInstance(err["error"]["root_cause"][0]["reason"], str, bad[:60])
+                status, _, err = post(server, "/api/search", "{")
+                self.assertEqual(err["error"]["type"], "json_parse_exception")
+                status, _, err = post(server, "/api/search", {"query": {"nope": {}}})
+                self.assertEqual((err["error"]["type"], err["error"]["reason"]), ("parsing_exception", "unknown query [nope]"))
+                status, _, err = post(server, "/api/search", {"aggs": {"d": {"date_histogram": {"field": "build.date", "interval": "1s"}}}})
+                self.assertEqual((status, err["error"]["type"]), (400, "search_phase_execution_exception"))
+                self.assertEqual(err["error"]["root_cause"][0]["type"], "too_many_buckets_exception")
+                status, _, err = server.get_json("/api/search?q=target.version:(")
+                self.assertEqual((status, err["error"]["root_cause"][0]["type"]), (400, "query_shard_exception"))
                 status, _, _ = server.get_json("/__heartbeat__")
                 self.assertEqual(status, 200)
 
