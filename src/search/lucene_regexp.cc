@@ -215,18 +215,6 @@ class ExpressionArena {
   std::int32_t everything_ = kNothing;
 };
 
-std::u32string decode(std::string_view text) {
-  std::u32string out;
-  for (std::size_t i = 0; i < text.size();) out += next_code_point(text, i);
-  return out;
-}
-
-std::string encode(std::u32string_view text) {
-  std::string out;
-  for (char32_t c : text) append_utf8(out, c);
-  return out;
-}
-
 // Lucene 7's RegExp grammar, one recursive-descent function per rule, with its error messages.
 class Parser {
  public:
@@ -290,7 +278,7 @@ class Parser {
     while (peek(U"0123456789")) ++pos_;
     if (start == pos_) return error("integer expected at position " + std::to_string(pos_));
     if (pos_ - start > 9) return error("repeat count too large at position " + std::to_string(start));
-    const std::uint32_t n = static_cast<std::uint32_t>(std::stoul(encode(s_.substr(start, pos_ - start))));
+    const std::uint32_t n = static_cast<std::uint32_t>(std::stoul(code_points_utf8(s_.substr(start, pos_ - start))));
     if (n > kMaxRepeatCount) return error("repeat count " + std::to_string(n) + " is larger than " + std::to_string(kMaxRepeatCount));
     return n;
   }
@@ -371,7 +359,7 @@ class Parser {
     const std::size_t start = pos_;
     while (more() && s_[pos_] != U'>') ++pos_;
     if (!match(U'>')) return error("expected '>' at position " + std::to_string(pos_));
-    const std::string body = encode(s_.substr(start, pos_ - 1 - start));
+    const std::string body = code_points_utf8(s_.substr(start, pos_ - 1 - start));
     const std::size_t dash = body.find('-');
     if (dash == std::string::npos) {
       if (!flags_.automaton) return error("interval syntax error at position " + std::to_string(pos_ - 1));
@@ -580,6 +568,18 @@ class RegexpDeterminizer {
   std::vector<std::vector<std::pair<char32_t, std::int32_t>>> transitions_;
 };
 
+std::u32string utf8_code_points(std::string_view text) {
+  std::u32string out;
+  for (std::size_t i = 0; i < text.size();) out += next_code_point(text, i);
+  return out;
+}
+
+std::string code_points_utf8(std::u32string_view text) {
+  std::string out;
+  for (char32_t c : text) append_utf8(out, c);
+  return out;
+}
+
 Result<LuceneRegexpFlags> parse_lucene_regexp_flags(std::string_view names) {
   LuceneRegexpFlags on;
   std::string upper;
@@ -606,7 +606,7 @@ Result<LuceneRegexpFlags> parse_lucene_regexp_flags(std::string_view names) {
 
 Result<LuceneRegexp> LuceneRegexp::compile(std::string_view pattern, const LuceneRegexpFlags& flags) {
   ExpressionArena arena;
-  Parser parser(decode(pattern), flags, arena);
+  Parser parser(utf8_code_points(pattern), flags, arena);
   BH_ASSIGN_OR_RETURN(const std::int32_t root, parser.parse());
   LuceneRegexp out;
   RegexpDeterminizer determinizer(arena);

@@ -46,6 +46,10 @@ struct LuceneRegexpFlags {
 // AUTOMATON|INTERVAL), as Elasticsearch's `flags` takes them; case-insensitive.
 Result<LuceneRegexpFlags> parse_lucene_regexp_flags(std::string_view names);
 
+// UTF-8 to code points and back; a byte that starts no valid sequence stands for itself.
+std::u32string utf8_code_points(std::string_view text);
+std::string code_points_utf8(std::u32string_view text);
+
 inline constexpr std::size_t kMaxDeterminizedStates = 10000;  // Elasticsearch 6's default
 
 class LuceneRegexp {

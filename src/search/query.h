@@ -22,6 +22,7 @@
 
 #include "search/date_math.h"
 #include "search/field_catalog.h"
+#include "search/suggest.h"
 #include "search/text_analysis.h"
 #include "store/record_store.h"
 
@@ -218,6 +219,7 @@ struct SearchRequest {
   SourceFilter source;
   std::optional<HighlightSpec> highlight;
   std::vector<Aggregation> aggs;
+  std::vector<SuggestSpec> suggest;
   bool track_total_hits = true;
   bool track_scores = false;
   std::optional<double> min_score;

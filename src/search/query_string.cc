@@ -95,6 +95,7 @@ class Builder {
     vo.lenient = lenient;
     vo.now_millis = o_.now_millis;
     vo.time_zone = o_.time_zone;
+    vo.case_insensitive = o_.lowercase_keywords && f.type != FieldType::kText;
     switch (v.kind) {
       case Value::Kind::kPhrase: return phrase_query(f, v.text, vo);
       case Value::Kind::kRegexp: return regexp_query(f, v.text, "", vo);
@@ -451,6 +452,24 @@ class SimpleParser {
 };
 
 }  // namespace
+
+Result<bool> analyzer_lowercases(std::string_view analyzer) {
+  static constexpr std::string_view kLowercasing[] = {
+      "standard", "simple", "stop", "pattern", "fingerprint", "classic", "arabic", "armenian", "basque", "bengali",
+      "brazilian", "bulgarian", "catalan", "cjk", "czech", "danish", "dutch", "english", "finnish", "french",
+      "galician", "german", "greek", "hindi", "hungarian", "indonesian", "irish", "italian", "latvian",
+      "lithuanian", "norwegian", "persian", "portuguese", "romanian", "russian", "sorani", "spanish", "swedish",
+      "turkish", "thai"};
+  static constexpr std::string_view kCaseKeeping[] = {"keyword", "whitespace"};
+  for (std::string_view a : kLowercasing) {
+    if (a == analyzer) return true;
+  }
+  for (std::string_view a : kCaseKeeping) {
+    if (a == analyzer) return false;
+  }
+  return fail(es_error(Code::kInvalidArgument, fmt::format("[query_string] analyzer [{}] not found", analyzer),
+                       es_type::kQueryShard));
+}
 
 Result<QueryPtr> parse_query_string(const QueryStringOptions& options) {
   ClassicParser p(options);

@@ -34,6 +34,10 @@ struct QueryStringOptions {
   bool analyze_wildcard = false;
   bool lenient = false;
   bool auto_generate_phrase_queries = false;
+  // The query's `analyzer` lower-cases (standard, simple, stop, the language analyzers): keyword
+  // fields then compare without regard to case, whole value against whole value. (Elasticsearch
+  // would split "en-US" into tokens no keyword value equals; see docs/search.md.)
+  bool lowercase_keywords = false;
   std::optional<MinimumShouldMatch> minimum_should_match;
   float tie_breaker = 0.0f;
   float boost = 1.0f;
@@ -41,6 +45,10 @@ struct QueryStringOptions {
   TimeZoneOffset time_zone;
   std::size_t max_clauses = 1024;
 };
+
+// Whether an Elasticsearch analyzer named in a query lower-cases its terms; kInvalidArgument for a
+// name that is not one of Elasticsearch's built-in analyzers.
+Result<bool> analyzer_lowercases(std::string_view analyzer);
 
 Result<QueryPtr> parse_query_string(const QueryStringOptions& options);
 Result<QueryPtr> parse_simple_query_string(const QueryStringOptions& options);

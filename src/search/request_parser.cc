@@ -276,7 +276,11 @@ Result<QueryPtr> parse_query_string_query(Context& ctx, const json& j, bool simp
     else if (k == "tie_breaker") { BH_ASSIGN_OR_RETURN(o.tie_breaker, number_of(v, "tie_breaker")); }
     else if (k == "boost") { BH_ASSIGN_OR_RETURN(o.boost, number_of(v, "boost")); }
     else if (k == "time_zone") { if (!v.is_string()) return bad("time_zone must be a string"); BH_ASSIGN_OR_RETURN(o.time_zone, TimeZoneOffset::parse(v.get<std::string>())); }
-    else if (k == "analyzer" || k == "quote_analyzer" || k == "phrase_slop" || k == "split_on_whitespace" ||
+    else if (k == "analyzer") {
+      if (!v.is_string()) return bad(fmt::format("[{}] analyzer must be a string", type));
+      BH_ASSIGN_OR_RETURN(o.lowercase_keywords, analyzer_lowercases(v.get<std::string>()));
+    }
+    else if (k == "quote_analyzer" || k == "phrase_slop" || k == "split_on_whitespace" ||
              k == "allow_leading_wildcard" || k == "enable_position_increments" || k == "fuzziness" ||
              k == "fuzzy_prefix_length" || k == "fuzzy_max_expansions" || k == "fuzzy_transpositions" ||
              k == "max_determinized_states" || k == "quote_field_suffix" || k == "flags" || k == "escape" ||
@@ -694,6 +698,7 @@ Result<SearchRequest> parse_search_body(std::string_view body, const SearchLimit
       r.from = static_cast<std::size_t>(std::min<std::int64_t>(f, 1'000'000'000));
     } else if (k == "sort") { BH_ASSIGN_OR_RETURN(r.sort, parse_sort(v)); }
     else if (k == "_source") { BH_ASSIGN_OR_RETURN(r.source, parse_source(v)); }
+    else if (k == "suggest") { BH_ASSIGN_OR_RETURN(r.suggest, parse_suggest(v)); }
     else if (k == "highlight") { BH_ASSIGN_OR_RETURN(r.highlight, parse_highlight(v)); }
     else if (k == "search_after") {
       if (!v.is_array()) return bad("search_after must be an array of sort values");

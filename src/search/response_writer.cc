@@ -285,6 +285,10 @@ Result<std::string> SearchExecutor::run(const SearchRequest& req) {
     out += R"(,"aggregations":)";
     out += aggregations->dump(-1, ' ', false, ordered_json::error_handler_t::replace);
   }
+  if (!req.suggest.empty()) {
+    out += R"(,"suggest":)";
+    out += run_suggest(index_, req.suggest).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  }
   out += '}';
   return out;
 }
