@@ -1,4 +1,9 @@
 // `buildhub diff` and `buildhub patch`: binary patches between two files (src/diff/).
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
@@ -50,7 +55,13 @@ int run_patch(const PatchFlags& flags) {
   if (!patch) return report_failure(patch.error());
   auto result = diff::apply_mbdiff(old_file->bytes(), patch->bytes());
   if (!result) return report_failure(result.error().with_context(flags.patch_path));
-  if (Status s = write_file_atomically(flags.new_path, *result); !s) return report_failure(s);
+  // NEW keeps OLD's permission bits, as the updater's PatchFile does (stat follows a symlink
+  // OLD to its target); a symlink at NEW is replaced by the patched file.
+  struct stat old_stat {};
+  if (::stat(flags.old_path.c_str(), &old_stat) != 0) {
+    return report_failure(io_error(fmt::format("{}: {}", flags.old_path, std::strerror(errno))));
+  }
+  if (Status s = write_file_atomically(flags.new_path, *result, old_stat.st_mode & 07777); !s) return report_failure(s);
   return 0;
 }
 

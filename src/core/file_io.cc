@@ -62,10 +62,15 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
   return data;
 }
 
-Status write_file_atomically(const std::filesystem::path& path, std::string_view data) {
+Status write_file_atomically(const std::filesystem::path& path, std::string_view data, std::optional<unsigned> mode) {
   const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return io_error(fmt::format("{}: cannot create: {}", tmp.string(), errno_text(errno)));
+  if (mode && ::fchmod(fd.get(), static_cast<mode_t>(*mode & 07777)) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return io_error(fmt::format("{}: cannot set mode {:o}: {}", tmp.string(), *mode, errno_text(err)));
+  }
   if (Status written = write_all(fd.get(), data, tmp.string()); !written) {
     ::unlink(tmp.c_str());
     return written;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,7 +17,9 @@ namespace bh {
 Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes);
 
 // Writes `data` to `path` through a temporary file and rename, so readers never see a
-// partial file.
-Status write_file_atomically(const std::filesystem::path& path, std::string_view data);
+// partial file. The file gets `mode` exactly when given (umask does not apply), else 0644
+// less the umask. A symlink at `path` is replaced by the file, not written through.
+Status write_file_atomically(const std::filesystem::path& path, std::string_view data,
+                             std::optional<unsigned> mode = std::nullopt);
 
 }  // namespace bh

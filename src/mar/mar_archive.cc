@@ -92,7 +92,7 @@ Result<MarArchive> MarArchive::parse(std::shared_ptr<const void> owner, ByteView
   BH_ASSIGN_OR_RETURN(const ByteView magic, in.read_bytes(0, 4, "magic"));
   if (std::memcmp(magic.data(), kMagic, 4) != 0) return fail(malformed("no MAR1 magic at the start"));
   BH_ASSIGN_OR_RETURN(a.index_offset_, in.read_u32_be(4, "index offset"));
-  BH_RETURN_IF_ERROR(a.parse_index(in));
+  BH_RETURN_IF_ERROR(a.parse_index(in, options.tolerate_for_listing));
 
   // Where content starts tells the old format (data at offset 8) from the new one.
   std::uint32_t content_start = a.index_offset_;
@@ -102,7 +102,7 @@ Result<MarArchive> MarArchive::parse(std::shared_ptr<const void> owner, ByteView
   if (content_start == kOldFormatDataOffset) {
     a.data_offset_ = kOldFormatDataOffset;
   } else {
-    BH_RETURN_IF_ERROR(a.parse_header_blocks(in, content_start));
+    BH_RETURN_IF_ERROR(a.parse_header_blocks(in, content_start, options.tolerate_for_listing));
   }
   if (a.index_offset_ < a.data_offset_) return fail(malformed("the index starts inside the header blocks"));
   BH_RETURN_IF_ERROR(a.check_entry_layout());
@@ -110,7 +110,7 @@ Result<MarArchive> MarArchive::parse(std::shared_ptr<const void> owner, ByteView
 }
 
 // The index: its size, then entries up to exactly the end of the file.
-Status MarArchive::parse_index(const ByteReader& in) {
+Status MarArchive::parse_index(const ByteReader& in, bool tolerate) {
   const std::uint64_t size = in.size();
   BH_ASSIGN_OR_RETURN(const std::uint32_t index_size, in.read_u32_be(index_offset_, "index size (at the index offset)"));
   const std::uint64_t index_begin = std::uint64_t{index_offset_} + 4;
@@ -130,20 +130,26 @@ Status MarArchive::parse_index(const ByteReader& in) {
     BH_ASSIGN_OR_RETURN(entry.flags, index.next_u32_be("entry flags"));
     BH_ASSIGN_OR_RETURN(const std::string_view name, index.read_c_string(index.position(), index.size(), "entry name"));
     index.seek(index.position() + name.size() + 1);
-    if (Status s = validate_entry_name(name); !s) return malformed(s.message());
+    if (Status s = validate_entry_name(name); !s) {
+      if (!tolerate) return malformed(s.message());
+      warnings_.push_back(s.message());
+    }
     entry.name = std::string(name);
     entries_.push_back(std::move(entry));
   }
   std::unordered_set<std::string_view> names;
   for (const MarEntry& e : entries_) {
-    if (!names.insert(e.name).second) return malformed(fmt::format("entry '{}' appears twice in the index", e.name));
+    if (names.insert(e.name).second) continue;
+    const std::string problem = fmt::format("entry '{}' appears twice in the index", e.name);
+    if (!tolerate) return malformed(problem);
+    warnings_.push_back(problem);
   }
   return {};
 }
 
 // The new format's header blocks, between the file-size field and the first entry's data: the
 // signature block, then optionally the additional sections. They must fill that space exactly.
-Status MarArchive::parse_header_blocks(const ByteReader& in, std::uint32_t content_start) {
+Status MarArchive::parse_header_blocks(const ByteReader& in, std::uint32_t content_start, bool tolerate) {
   if (in.size() < kSignatureBlockOffset + 4 || content_start < kSignatureBlockOffset + 4) {
     return malformed(fmt::format("data starts at offset {}, inside the header", content_start));
   }
@@ -174,7 +180,7 @@ Status MarArchive::parse_header_blocks(const ByteReader& in, std::uint32_t conte
     signatures_.push_back(sig);
   }
   signature_block_end_ = static_cast<std::uint32_t>(header.position());
-  if (header.position() < content_start) BH_RETURN_IF_ERROR(parse_additional_sections(header));
+  if (header.position() < content_start) BH_RETURN_IF_ERROR(parse_additional_sections(header, tolerate));
   if (header.position() != content_start) {
     return malformed(fmt::format("{} unaccounted bytes between the header blocks and the first entry at {}",
                                  content_start - header.position(), content_start));
@@ -184,7 +190,7 @@ Status MarArchive::parse_header_blocks(const ByteReader& in, std::uint32_t conte
 }
 
 // A count, then (size, id, payload) blocks; the product information block among them.
-Status MarArchive::parse_additional_sections(ByteReader& header) {
+Status MarArchive::parse_additional_sections(ByteReader& header, bool tolerate) {
   if (!header.has(header.position(), 4)) return malformed("the additional-section count runs into the data");
   has_additional_sections_ = true;
   BH_ASSIGN_OR_RETURN(const std::uint32_t sections, header.next_u32_be("additional-section count"));
@@ -203,7 +209,7 @@ Status MarArchive::parse_additional_sections(ByteReader& header) {
     }
     if (section.id == kProductInfoBlockId) {
       BH_ASSIGN_OR_RETURN(const ByteView payload, header.read_bytes(section.offset + 8, section.size - 8, "product information"));
-      BH_RETURN_IF_ERROR(parse_product_information(payload));
+      BH_RETURN_IF_ERROR(parse_product_information(payload, tolerate));
     }
     sections_.push_back(section);
     header.seek(std::uint64_t{section.offset} + section.size);
@@ -211,18 +217,23 @@ Status MarArchive::parse_additional_sections(ByteReader& header) {
   return {};
 }
 
-Status MarArchive::parse_product_information(ByteView payload) {
+Status MarArchive::parse_product_information(ByteView payload, bool tolerate) {
   if (product_information_) return malformed("two product information blocks");
   if (payload.size() > kMaxProductInfoPayload) {
-    return malformed(fmt::format("product information block payload is {} bytes (at most {})", payload.size(),
-                                 kMaxProductInfoPayload));
+    const std::string problem = fmt::format("product information block payload is {} bytes (at most {})",
+                                            payload.size(), kMaxProductInfoPayload);
+    if (!tolerate) return malformed(problem);
+    warnings_.push_back(problem);
   }
   const ByteReader block(payload, "malformed MAR");
   auto channel = block.read_c_string(0, payload.size(), "channel");
   auto version = channel ? block.read_c_string(channel->size() + 1, payload.size(), "version") : channel;
   if (!channel || !version) return malformed("product information block: channel and version are not NUL-terminated");
   ProductInformation info{std::string(*channel), std::string(*version)};
-  if (Status s = validate_product_information(info); !s) return malformed(s.message());
+  if (Status s = validate_product_information(info); !s) {
+    if (!tolerate) return malformed(s.message());
+    warnings_.push_back(s.message());
+  }
   product_information_ = std::move(info);
   return {};
 }

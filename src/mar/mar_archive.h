@@ -33,6 +33,11 @@ namespace bh::mar {
 
 struct MarOpenOptions {
   std::uint64_t max_file_size = kDefaultMaxMarSize;
+  // For listing only (`mar -t`, `-T`): entry names that break the rules above (such as "./x"),
+  // names that appear twice, and a product information block beyond its limits become
+  // warnings() instead of errors, as Mozilla's tool lists such files. Bounds, offsets and
+  // overlaps are checked as always. Such an archive reports safe_to_extract() false.
+  bool tolerate_for_listing = false;
 };
 
 struct MarSignature {
@@ -90,6 +95,10 @@ class MarArchive {
   // First byte after the header blocks: entry data may start here.
   std::uint32_t data_offset() const { return data_offset_; }
 
+  // What tolerate_for_listing let through, one sentence each; empty otherwise.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  bool safe_to_extract() const { return warnings_.empty(); }
+
   // Entries in index order.
   const std::vector<MarEntry>& entries() const { return entries_; }
   ByteView entry_bytes(const MarEntry& entry) const { return view_.subspan(entry.offset, entry.size); }
@@ -102,10 +111,10 @@ class MarArchive {
 
  private:
   static Result<MarArchive> parse(std::shared_ptr<const void> owner, ByteView view, const MarOpenOptions& options);
-  Status parse_index(const ByteReader& in);
-  Status parse_header_blocks(const ByteReader& in, std::uint32_t content_start);
-  Status parse_additional_sections(ByteReader& header);
-  Status parse_product_information(ByteView payload);
+  Status parse_index(const ByteReader& in, bool tolerate);
+  Status parse_header_blocks(const ByteReader& in, std::uint32_t content_start, bool tolerate);
+  Status parse_additional_sections(ByteReader& header, bool tolerate);
+  Status parse_product_information(ByteView payload, bool tolerate);
   Status check_entry_layout() const;
 
   std::shared_ptr<const void> owner_;  // keeps the mapping or string alive
@@ -119,6 +128,7 @@ class MarArchive {
   std::optional<ProductInformation> product_information_;
   std::uint32_t data_offset_ = 0;
   std::vector<MarEntry> entries_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace bh::mar

@@ -105,6 +105,9 @@ Result<std::uint64_t> extract_one(int root, const MarArchive& archive, const Mar
 }  // namespace
 
 Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request, Executor& executor) {
+  if (!archive.safe_to_extract()) {
+    return fail(invalid_argument("refusing to extract a MAR opened for listing only: " + archive.warnings().front()));
+  }
   std::error_code ec;
   std::filesystem::create_directories(request.directory, ec);
   if (ec) return fail(io_error(fmt::format("creating {}: {}", request.directory.string(), ec.message())));
@@ -142,7 +145,7 @@ Result<std::string> create_archive(const CreateRequest& request, Executor& execu
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return fail(errno_status(path.string()));
     if (!S_ISREG(st.st_mode)) return fail(invalid_argument(path.string() + ": not a regular file"));
-    modes[i] = (st.st_mode & 0111) != 0 ? 0755 : 0644;
+    modes[i] = st.st_mode & 0777;  // as Mozilla's `mar -c` stores it
     order.emplace_back(static_cast<std::uint64_t>(st.st_size), i);
   }
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });

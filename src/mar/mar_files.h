@@ -54,8 +54,8 @@ struct CreateRequest {
   std::uint64_t max_file_size = kDefaultMaxMarSize;
 };
 
-// The archive's bytes. Permissions are stored as 0755 when the file has any execute bit and
-// 0644 otherwise, so the result depends only on the files' contents, names and that bit.
+// The archive's bytes. Each entry stores its file's permission bits (st_mode & 0777), as
+// Mozilla's `mar -c` does; the partial builder normalises modes itself before it gets here.
 Result<std::string> create_archive(const CreateRequest& request, Executor& executor);
 
 }  // namespace bh::mar

@@ -169,5 +169,41 @@ TEST(MalformedMar, BadEntryStreamsFailExtractionWithoutWritingOutside) {
   for (const auto& e : fs::directory_iterator(dir.path())) EXPECT_TRUE(e.is_directory()) << e.path();
 }
 
+// Mozilla's `mar -t` lists archives with "./" names, a name twice or an oversized product
+// information block; opened for listing they give warnings, and extracting them stays refused.
+TEST(MalformedMar, ListingToleratesWhatMozillaListsButExtractionRefuses) {
+  RawMar raw = valid_base();
+  raw.sections = {RawMar::block(1, "firefox-mozilla-release" + std::string(1, '\0') + "153.0" + std::string(120, '\0'))};
+  raw.entries.push_back(RawEntry{.name = "./defaults/pref/channel-prefs.js", .data = *compress_xz(bytes_of("x"), {})});
+  raw.entries.push_back(RawEntry{.name = "bin/firefox", .data = *compress_xz(bytes_of("again"), {})});
+  const std::string bytes = raw.build();
+
+  auto strict = MarArchive::from_bytes(bytes);
+  ASSERT_FALSE(strict);
+  MarOpenOptions listing;
+  listing.tolerate_for_listing = true;
+  auto tolerant = MarArchive::from_bytes(bytes, listing);
+  ASSERT_TRUE(tolerant) << tolerant.error().to_string();
+  EXPECT_EQ(tolerant->entries().size(), 4u);
+  ASSERT_EQ(tolerant->warnings().size(), 3u);
+  EXPECT_NE(tolerant->warnings()[0].find("'.' path component"), std::string::npos) << tolerant->warnings()[0];
+  EXPECT_NE(tolerant->warnings()[1].find("appears twice"), std::string::npos) << tolerant->warnings()[1];
+  EXPECT_NE(tolerant->warnings()[2].find("payload is 149 bytes"), std::string::npos) << tolerant->warnings()[2];
+  ASSERT_TRUE(tolerant->product_information());
+  EXPECT_EQ(tolerant->product_information()->version, "153.0");
+  EXPECT_FALSE(tolerant->safe_to_extract());
+
+  bh::testing::TempDir dir;
+  auto extracted = testing::extract_with_two_workers(*tolerant, testing::extract_to(dir / "out", true));
+  ASSERT_FALSE(extracted);
+  EXPECT_NE(extracted.error().message().find("refusing to extract"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "out" / "bin"));
+
+  // A valid archive opened the same way has no warnings and extracts.
+  auto clean = MarArchive::from_bytes(valid_base().build(), listing);
+  ASSERT_TRUE(clean);
+  EXPECT_TRUE(clean->safe_to_extract());
+}
+
 }  // namespace
 }  // namespace bh::mar

@@ -232,7 +232,9 @@ Result<std::vector<DateFormat::Token>> tokenize_pattern(std::string_view spec) {
         lit += spec[j];
       }
       if (j >= spec.size()) return fail(Code::kInvalidArgument, "date format [" + std::string(spec) + "] has an unterminated quote");
-      if (lit.empty()) lit = "'";
+      // push_back, not = "'": g++ 12 at -O3 reports a false -Wrestrict on assigning a literal
+      // to a string (GCC bug 105329).
+      if (lit.empty()) lit.push_back('\'');
       tokens.push_back({0, 0, lit});
       i = j + 1;
     } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {

@@ -277,23 +277,57 @@ std::vector<TermId> SearchExecutor::matching_text_terms(const StringPredicate& p
 }
 
 // Prefix, wildcard, regexp and case-insensitive terms: narrowed to the terms that share the
-// pattern's literal prefix (in byte order), then each tested.
+// pattern's literal prefix (in byte order), then each tested. Without regard to case, the
+// prefix is tried in every spelling of its first letters ("fi": fi, fI, Fi, FI), so the web
+// page's searches (case-insensitive through its analyzer) never scan a whole dictionary.
 std::vector<TermId> SearchExecutor::matching_scanned_terms(const StringPredicate& p, const KeywordColumn& col) {
-  std::string prefix;
-  if (!p.case_insensitive) {
-    if (p.op == StringPredicate::Op::kPrefix) prefix = p.values[0];
-    else if (p.op == StringPredicate::Op::kWildcard) prefix = wildcard_literal_prefix(p.values[0]);
-    else if (p.op == StringPredicate::Op::kRegexp) prefix = p.regexp->literal_prefix();
+  std::vector<std::string> prefixes;
+  if (p.op == StringPredicate::Op::kPrefix) prefixes = {p.values[0]};
+  else if (p.op == StringPredicate::Op::kWildcard) prefixes = {wildcard_literal_prefix(p.values[0])};
+  else if (p.op == StringPredicate::Op::kRegexp) prefixes = {p.regexp->literal_prefix()};
+  else if (p.op == StringPredicate::Op::kEquals) prefixes = p.values;
+  if (p.case_insensitive) {
+    constexpr std::size_t kSpelledLetters = 8;  // at most 2^8 spellings
+    std::vector<std::string> spelled;
+    for (const std::string& prefix : prefixes) {
+      std::vector<std::string> variants{prefix.substr(0, kSpelledLetters)};
+      for (std::size_t i = 0; i < variants.front().size(); ++i) {
+        const char c = variants.front()[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
+        const std::size_t n = variants.size();
+        for (std::size_t k = 0; k < n; ++k) {
+          std::string other = variants[k];
+          other[i] = static_cast<char>(c ^ 0x20);
+          variants.push_back(std::move(other));
+        }
+      }
+      spelled.insert(spelled.end(), variants.begin(), variants.end());
+    }
+    prefixes = std::move(spelled);
   }
+  std::sort(prefixes.begin(), prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
   const auto& sorted = col.sorted_terms();
-  auto it = prefix.empty() ? sorted.begin()
-                           : std::lower_bound(sorted.begin(), sorted.end(), std::string_view(prefix),
-                                              [&](TermId t, std::string_view k) { return col.term(t) < k; });
   std::vector<TermId> out;
-  for (; it != sorted.end() && !out_of_time(); ++it) {
-    const std::string_view v = col.term(*it);
-    if (!prefix.empty() && !v.starts_with(prefix)) break;
-    if (value_matches(p, v)) out.push_back(*it);
+  const auto scan_from = [&](std::vector<TermId>::const_iterator it, std::string_view prefix) {
+    for (; it != sorted.end() && !out_of_time(); ++it) {
+      const std::string_view v = col.term(*it);
+      if (!v.starts_with(prefix)) break;
+      if (value_matches(p, v)) out.push_back(*it);
+    }
+  };
+  if (prefixes.empty() || prefixes.front().empty()) {
+    scan_from(sorted.begin(), "");
+    return out;
+  }
+  // Sorted, distinct prefixes: one may extend another ("a", "ab"); skip ranges already covered.
+  std::string_view covering;
+  for (const std::string& prefix : prefixes) {
+    if (!covering.empty() && std::string_view(prefix).starts_with(covering)) continue;
+    covering = prefix;
+    scan_from(std::lower_bound(sorted.begin(), sorted.end(), std::string_view(prefix),
+                               [&](TermId t, std::string_view k) { return col.term(t) < k; }),
+              prefix);
   }
   return out;
 }

@@ -76,7 +76,7 @@ Result<std::int64_t> count_of(const json& j, std::string_view what) {
   if (j.is_string()) {
     if (auto v = parse_long(j.get<std::string>())) return *v;
   }
-  return bad(fmt::format("[{}] must be a whole number, not {}", what, j.is_string() ? "\"" + j.get<std::string>() + "\"" : j.dump()));
+  return bad(fmt::format("[{}] must be a whole number, not {}", what, j.is_string() ? fmt::format("\"{}\"", j.get<std::string>()) : j.dump()));
 }
 
 
@@ -469,7 +469,7 @@ Result<SortKey> sort_key(std::string_view name, const json* options) {
   const auto order_of = [&](const json& v) -> Result<bool> {
     const std::string o = v.is_string() ? ascii_lowercase(v.get<std::string>()) : std::string();
     if (o != "asc" && o != "desc") {
-      return bad(fmt::format("sort order for [{}] must be asc or desc, not {}", name, v.is_string() ? "[" + v.get<std::string>() + "]" : v.dump()));
+      return bad(fmt::format("sort order for [{}] must be asc or desc, not {}", name, v.is_string() ? fmt::format("[{}]", v.get<std::string>()) : v.dump()));
     }
     return o == "desc";
   };

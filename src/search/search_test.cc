@@ -161,6 +161,14 @@ bool brute(const json& q, const json& doc) {
   const json& arg = clause.value();
   const json* v = at(doc, field);
   if (!v) return false;
+  const auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  if (arg.is_object() && arg.value("case_insensitive", false)) {
+    const std::string value = lower(v->get<std::string>()), wanted = lower(arg["value"].get<std::string>());
+    return type == "term" ? value == wanted : value.starts_with(wanted);
+  }
   if (type == "term") return *v == arg;
   if (type == "terms") return std::find(arg.begin(), arg.end(), *v) != arg.end();
   if (type == "prefix") return v->get<std::string>().starts_with(arg.get<std::string>());
@@ -192,7 +200,14 @@ TEST(Differential, IndexAnswersEqualABruteForceScan) {
     const json& d = docs[pick(docs.size())];
     const std::string f = keywords[pick(keywords.size())];
     const std::string value = (*at(d, f)).get<std::string>();
-    switch (pick(7)) {
+    // The same value in a random mixture of cases, for case-insensitive clauses.
+    const auto mixed = [&](std::string s) {
+      for (char& c : s) {
+        if (std::isalpha(static_cast<unsigned char>(c)) && pick(2)) c = static_cast<char>(c ^ 0x20);
+      }
+      return s;
+    };
+    switch (pick(9)) {
       case 0: return {{"term", {{f, value}}}};
       case 1: return {{"terms", {{f, {value, (*at(docs[pick(docs.size())], f)).get<std::string>()}}}}};
       case 2: return {{"prefix", {{f, value.substr(0, 1 + pick(value.size()))}}}};
@@ -209,6 +224,16 @@ TEST(Differential, IndexAnswersEqualABruteForceScan) {
       case 5: {
         const std::int64_t a = 1485000000000 + static_cast<std::int64_t>(pick(250'000'000)) * 1000;
         return {{"range", {{pick(2) ? "build.date" : "download.date", {{"gte", a}, {"lt", a + static_cast<std::int64_t>(pick(90)) * 86400000}}}}}};
+      }
+      case 6: case 7: {
+        json options = json::object();
+        options["value"] = mixed(pick(2) ? value : value.substr(0, 1 + pick(value.size())));
+        options["case_insensitive"] = true;
+        json clause = json::object();
+        clause[f] = options;
+        json q = json::object();
+        q[pick(2) ? "term" : "prefix"] = clause;
+        return q;
       }
       default: return {{"exists", {{"field", "build.number"}}}};
     }

@@ -192,8 +192,15 @@ struct Lookup {
   std::uint64_t own_freq = 0;         // documents holding the token as written
 };
 
+std::size_t code_point_count(std::string_view s) {
+  std::size_t n = 0;
+  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 // Visits the source's dictionary entries that may start with `first` (a code point; 0 for
-// any): (term as the source sees it, documents holding it).
+// any): (term as the source sees it, a callable giving the documents holding it; counting
+// them costs more than most terms deserve, so only kept ones ask).
 template <typename Visit>
 void scan(const SearchIndex& index, const CandidateSource& s, char32_t first, Visit&& visit) {
   std::vector<std::string> starts;
@@ -210,11 +217,14 @@ void scan(const SearchIndex& index, const CandidateSource& s, char32_t first, Vi
       for (TermId t : sorted) {
         for (const std::string& token : col.tokens(t)) tokens[token] += col.doc_freq(t);
       }
-      for (const auto& [token, freq] : tokens) visit(std::string_view(token), freq);
+      for (const auto& [token, freq] : tokens) visit(std::string_view(token), [f = freq] { return f; });
       continue;
     }
     const auto visit_range = [&](auto first_it, auto last_it) {
-      for (auto it = first_it; it != last_it; ++it) visit(col.term(*it), std::uint64_t{col.doc_freq(*it)});
+      for (auto it = first_it; it != last_it; ++it) {
+        const TermId t = *it;
+        visit(col.term(t), [&col, t] { return std::uint64_t{col.doc_freq(t)}; });
+      }
     };
     if (starts.empty()) {
       visit_range(sorted.begin(), sorted.end());
@@ -235,20 +245,19 @@ Lookup candidates(const SearchIndex& index, const CandidateSource& s, std::strin
   const std::u32string prefix = wanted.substr(0, std::min(s.prefix_length, wanted.size()));
   Lookup out;
   std::map<std::string, std::uint64_t> found;  // candidate -> documents
-  scan(index, s, prefix.empty() ? 0 : prefix[0], [&](std::string_view raw, std::uint64_t freq) {
-    if (raw.size() + static_cast<std::size_t>(s.max_edits) < token.size() ||
-        raw.size() > 4 * (token.size() + static_cast<std::size_t>(s.max_edits))) {
-      return;  // cannot be within max_edits (UTF-8 bytes bound the code points)
-    }
+  const std::size_t max_edits = static_cast<std::size_t>(s.max_edits);
+  scan(index, s, prefix.empty() ? 0 : prefix[0], [&](std::string_view raw, const auto& freq) {
+    const std::size_t length = code_point_count(raw);
+    if (length + max_edits < wanted.size() || length > wanted.size() + max_edits) return;  // too many edits away
     const std::string term = s.lowercase ? ascii_lowercase(raw) : std::string(raw);
     if (term == token) {
-      out.own_freq += freq;
+      out.own_freq += freq();
       return;
     }
     const std::u32string cand = utf8_code_points(term);
     if (cand.compare(0, prefix.size(), prefix) != 0) return;
     if (edit_distance(wanted, cand, s.max_edits) > s.max_edits) return;
-    found[term] += freq;
+    found[term] += freq();
   });
   if (wanted.size() < s.min_word_length) return out;
   if (s.mode == CandidateSource::Mode::kMissing && out.own_freq > 0) return out;

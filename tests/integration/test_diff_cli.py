@@ -110,7 +110,33 @@ def test_bad_patches_are_refused():
         assert run("diff", old).returncode == 2
 
 
+def test_patch_keeps_the_old_mode_and_replaces_a_symlink():
+    rng = random.Random(11)
+    old, new = pair(rng, 3000)
+    with TempDir() as d:
+        o, n, p = (os.path.join(d, x) for x in ("old", "new", "patch"))
+        write(o, old)
+        write(n, new)
+        run("diff", o, n, p, check=0)
+        # Patching an executable in place keeps it executable, as the updater does.
+        os.chmod(o, 0o750)
+        run("patch", o, p, o, check=0)
+        assert open(o, "rb").read() == new
+        assert os.stat(o).st_mode & 0o7777 == 0o750, oct(os.stat(o).st_mode)
+        # A symlink given as NEW is replaced by the patched file; its target is left alone.
+        write(o, old)
+        os.chmod(o, 0o644)
+        target, link = os.path.join(d, "target"), os.path.join(d, "link")
+        write(target, b"untouched")
+        os.symlink(target, link)
+        run("patch", o, p, link, check=0)
+        assert not os.path.islink(link) and open(link, "rb").read() == new
+        assert open(target, "rb").read() == b"untouched"
+        assert os.stat(link).st_mode & 0o7777 == 0o644
+
+
 class DiffCli(unittest.TestCase):
+    test_patch_keeps_the_old_mode_and_replaces_a_symlink = staticmethod(test_patch_keeps_the_old_mode_and_replaces_a_symlink)
     test_mozilla_vectors_apply = staticmethod(test_mozilla_vectors_apply)
     test_round_trips_and_bspatch_agrees = staticmethod(test_round_trips_and_bspatch_agrees)
     test_large_pair_through_the_sparse_index_and_bspatch_agrees = staticmethod(
