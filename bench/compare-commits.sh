@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$repo_root/bench/out"
 out="$repo_root/bench/out/compare.md"
-results="$work/results.tsv"   # section, label, variant, value
+results="$repo_root/bench/out/compare-results.tsv"   # section, label, variant, value (kept if a step fails)
 : > "$results"
 
 # shellcheck source=bench/debian-packages.sh
@@ -88,7 +88,7 @@ for run in $(seq 1 "$runs"); do for v in base head; do
   server_pid=$!
   for _ in $(seq 1 1200); do [ -s "$work/port" ] && break; sleep 0.1; done
   port=$(cat "$work/port")
-  secs=$(grep '"search index built"' "$work/serve-$v.log" | python3 -c 'import json,sys; print(round(json.loads(sys.stdin.readline())["seconds"], 2))')
+  secs=$(grep -m1 '"search index built"' "$work/serve-$v.log" | python3 -c 'import json,sys; print(round(json.loads(sys.stdin.readline())["seconds"], 2))')
   record serve "index build at start (s)" "$v" "$secs"
   rps=$(wrk -t1 -c20 -d10s -s "$work/term.lua" "http://127.0.0.1:$port/api/search" | awk '/Requests\/sec/{print $2}')
   record serve "term search (req/s)" "$v" "$rps"
@@ -106,10 +106,10 @@ unpack_deb "$(fetch_deb "libreoffice-core=$lo_old")" "$work/lo_old"
 unpack_deb "$(fetch_deb "libreoffice-core=$lo_new")" "$work/lo_new"
 unpack_deb "$(fetch_deb "firefox-esr=$ff_old")" "$work/ff_old"
 unpack_deb "$(fetch_deb "firefox-esr=$ff_new")" "$work/ff_new"
-declare -A old_file=([libmergedlo.so]="$(find "$work/lo_old" -name libmergedlo.so | head -1)"
+declare -A old_file=([libmergedlo.so]="$(find "$work/lo_old" -name libmergedlo.so -print -quit)"
                      [omni.ja]="$work/ff_old/usr/lib/firefox-esr/browser/omni.ja"
                      [libxul.so]="$work/ff_old/usr/lib/firefox-esr/libxul.so")
-declare -A new_file=([libmergedlo.so]="$(find "$work/lo_new" -name libmergedlo.so | head -1)"
+declare -A new_file=([libmergedlo.so]="$(find "$work/lo_new" -name libmergedlo.so -print -quit)"
                      [omni.ja]="$work/ff_new/usr/lib/firefox-esr/browser/omni.ja"
                      [libxul.so]="$work/ff_new/usr/lib/firefox-esr/libxul.so")
 for name in libmergedlo.so omni.ja libxul.so; do

@@ -10,11 +10,11 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 fetch_deb() {
   local name="${1%%=*}" version="${1#*=}" deb
   mkdir -p "$bench_deb_cache"
-  deb="$(ls "$bench_deb_cache/${name}_${version//:/%3a}_"*.deb 2>/dev/null | head -1 || true)"
+  deb="$(ls "$bench_deb_cache/${name}_${version//:/%3a}_"*.deb 2>/dev/null | sed -n 1p || true)"
   if [ -z "$deb" ]; then
     ( cd "$bench_deb_cache" && apt-get download "$1" >/dev/null 2>&1 ) ||
       { as_root apt-get update -qq; ( cd "$bench_deb_cache" && apt-get download "$1" >/dev/null ); }
-    deb="$(ls "$bench_deb_cache/${name}_${version//:/%3a}_"*.deb | head -1)"
+    deb="$(ls "$bench_deb_cache/${name}_${version//:/%3a}_"*.deb | sed -n 1p)"
   fi
   echo "$deb"
 }
@@ -45,5 +45,7 @@ available_versions() {
   done
   printf '%s\n' "${sorted[@]}"
 }
-oldest_version() { available_versions "$1" | head -1; }
+# sed, not head: head exits after one line and the writer's SIGPIPE fails the pipeline under
+# `set -o pipefail` whenever the list is long enough to be written in more than one piece.
+oldest_version() { available_versions "$1" | sed -n 1p; }
 newest_version() { available_versions "$1" | tail -1; }

@@ -47,7 +47,7 @@ for pair in "${pairs[@]}"; do
       echo "run-diff: libreoffice-core $lo_old -> $lo_new" | tee -a "$out"
       unpack_deb "$(fetch_deb "libreoffice-core=$lo_old")" "$work/lo_old"
       unpack_deb "$(fetch_deb "libreoffice-core=$lo_new")" "$work/lo_new"
-      old="$(find "$work/lo_old" -name libmergedlo.so | head -1)"; new="$(find "$work/lo_new" -name libmergedlo.so | head -1)" ;;
+      old="$(find "$work/lo_old" -name libmergedlo.so -print -quit)"; new="$(find "$work/lo_new" -name libmergedlo.so -print -quit)" ;;
     libxul|omni)
       ff_old="$(oldest_version firefox-esr)"; ff_new="$(newest_version firefox-esr)"
       echo "run-diff: firefox-esr $ff_old -> $ff_new" | tee -a "$out"

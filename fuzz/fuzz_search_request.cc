@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "ingest/demo_data.h"
+#include "search/es_errors.h"
 #include "search/executor.h"
 #include "search/query_string.h"
 #include "search/request_parser.h"
@@ -40,6 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto request = bh::search::parse_search_body(text, limits, 1700000000000);
   if (!request) {
     if (request.error().code() != bh::Code::kInvalidArgument) __builtin_trap();
+    // The error the client gets is Elasticsearch's shape, valid JSON whatever the message holds.
+    const auto body = nlohmann::json::parse(bh::search::es_error_body(request.error()), nullptr, false);
+    if (body.is_discarded() || !body["error"]["reason"].is_string() || body["status"] != 400) __builtin_trap();
   } else {
     // Half the inputs run against a clock that moves on at every reading, so the deadline passes
     // somewhere inside evaluation or collection: the partial paths must hold too.
