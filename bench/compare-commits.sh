@@ -14,13 +14,16 @@
 #           --decompress` of the result (entries must be equal)
 # Writes bench/out/compare.md with both numbers and the ratio HEAD/BASE for each.
 #
-# Usage: bench/compare-commits.sh BASE [RECORDS] [RUNS]   (needs scripts/install-deps --bench and
+# Usage: bench/compare-commits.sh BASE [RECORDS] [RUNS]   (SECTIONS="search serve" runs only those:
+#        ingest search serve diff mar; all by default)   (needs scripts/install-deps --bench and
 #        a built build/release)
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base="${1:?usage: bench/compare-commits.sh BASE [RECORDS] [RUNS]}"
 records="${2:-1000000}"
 runs="${3:-3}"
+sections="${SECTIONS:-ingest search serve diff mar}"
+wanted() { [[ " $sections " == *" $1 "* ]]; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/bh-compare-XXXXXX")"
 chmod 755 "$work"
 server_pid=""
@@ -57,6 +60,7 @@ measure() {
 
 # --- ingest ---
 "${bin[head]}" demo-data --records "$records" --seed 1 --out "$work/docs.ndjson"
+if wanted ingest || wanted serve; then  # serve reads the stores ingest writes
 for run in $(seq 1 "$runs"); do
   for v in base head; do
     rm -rf "$work/store-$v"
@@ -64,8 +68,10 @@ for run in $(seq 1 "$runs"); do
     record ingest "records/s" "$v" "$(echo "$records / $secs" | bc)"
   done
 done
+fi
 
 # --- search, in-process ---
+if wanted search; then
 for run in $(seq 1 "$runs"); do for v in base head; do
   "${bench_search[$v]}" "$records" 30 "$repo_root/bench/search_queries.json" > "$work/search-$v.md"
   # | name | p50 ms | p90 ms | ... : the first numeric column after the name is p50
@@ -73,8 +79,10 @@ for run in $(seq 1 "$runs"); do for v in base head; do
     "$work/search-$v.md" | while IFS=$'\t' read -r name p50; do record search "$name (p50 ms)" "$v" "$p50"; done
   record search "in-process index build (s)" "$v" "$(sed -n 's/^index build: \([0-9.]*\) s.*/\1/p' "$work/search-$v.md")"
 done; done
+fi
 
 # --- serve: index build, wrk ---
+if wanted serve; then
 build_id=$(head -1 "$work/docs.ndjson" | python3 -c 'import json,sys; print(json.load(sys.stdin)["build"]["id"])')
 cat > "$work/term.lua" <<LUA
 wrk.method = "POST"
@@ -98,8 +106,11 @@ for run in $(seq 1 "$runs"); do for v in base head; do
   done
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 done; done
+fi
 
 # --- diff ---
+lo_old="-"; lo_new="-"; ff_old="-"; ff_new="-"
+if wanted diff || wanted mar; then  # mar uses the unpacked firefox-esr
 lo_old="$(oldest_version libreoffice-core)"; lo_new="$(newest_version libreoffice-core)"
 ff_old="$(oldest_version firefox-esr)"; ff_new="$(newest_version firefox-esr)"
 unpack_deb "$(fetch_deb "libreoffice-core=$lo_old")" "$work/lo_old"
@@ -124,8 +135,10 @@ for name in libmergedlo.so omni.ja libxul.so; do
   record diff "$name (patch bytes, equal)" head "$(stat -c %s "$work/$name.head.patch")"
   record diff "$name (patch bytes, equal)" base "$(stat -c %s "$work/$name.base.patch")"
 done
+fi
 
 # --- mar ---
+if wanted mar; then
 tree="$work/ff_new/usr/lib/firefox-esr"
 find "$tree" -type l -delete
 mapfile -t files < <(cd "$tree" && find . -type f | sed 's|^\./||' | LC_ALL=C sort -r)
@@ -138,6 +151,7 @@ for v in base head; do
   record mar "extract --decompress (s)" "$v" "$secs"
 done
 cmp -s "$work/complete.base.mar" "$work/complete.head.mar" || { echo "compare: the MARs differ" >&2; exit 1; }
+fi
 
 python3 - "$results" "$out" "$base_sha" "$head_sha" "$records" "$runs" \
   "libreoffice-core $lo_old -> $lo_new; firefox-esr $ff_old -> $ff_new" <<'PY'
