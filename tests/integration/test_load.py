@@ -108,7 +108,8 @@ class LoadTest(unittest.TestCase):
             self.assertEqual(len(refused) + len(served), 6)
             for status, _, body, headers in refused:
                 self.assertEqual(headers.get("Retry-After"), "1")
-                self.assertIn("too many searches", body["error"])
+                self.assertIn("too many searches", body["error"]["reason"])
+                self.assertEqual((body["error"]["type"], body["status"]), ("es_rejected_execution_exception", 429))
             # The request's own timeout.
             status, _, body, _ = timed(server, "/api/search", json.dumps(
                 {"timeout": "1ms", "size": 1000, "query": {"query_string": {"query": "*a* OR *b* OR *c*"}}}).encode())
