@@ -50,8 +50,13 @@ Result<std::string> text_of(const json& v, std::string_view what) {
 Result<CandidateSource> source_of(const std::string& field) {
   CandidateSource s;
   if (field == "_all") {
+    // Every keyword field of words; the unique identifiers (build ids, revisions, URLs) are left
+    // out: nobody means one of them in a did-you-mean, and their million-term dictionaries
+    // would cost every keystroke of the web page a scan.
     for (const ColumnInfo& c : columns()) {
-      if (c.kind == ColumnKind::kKeyword) s.columns.push_back(c.column);
+      const bool identifier = c.column == Column::kBuildId || c.column == Column::kSourceRevision ||
+                              c.column == Column::kDownloadUrl;
+      if (c.kind == ColumnKind::kKeyword && !identifier) s.columns.push_back(c.column);
     }
     s.lowercase = true;
     return s;

@@ -6,7 +6,8 @@
 // transposition as one edit (Lucene's DirectSpellChecker), sharing the first `prefix_length`
 // characters; each scores 1 - edits / min(length of token, length of candidate), as Lucene's
 // fuzzy terms do. The field `_all` (which Buildhub2's Elasticsearch 6 index no longer had, so
-// it suggested nothing) means every keyword and text field here, lower-cased as _all was.
+// it suggested nothing) means every keyword field of words here (not the build ids, revisions
+// and URLs), lower-cased as _all was.
 // The phrase suggester corrects up to `max_errors` tokens with the generators' candidates and
 // keeps a correction only when it is more likely than the text as written; its scores come
 // from a simple model of our own (see docs/search.md), not from Elasticsearch's n-gram model.
