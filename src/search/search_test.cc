@@ -381,6 +381,18 @@ TEST(SearchExecutor, ADeadlineDuringEvaluationMatchesNothing) {
   EXPECT_TRUE(r["hits"]["hits"].empty());
 }
 
+// Suggestion scores are floats written as Elasticsearch writes them (shortest form).
+TEST(Suggest, ScoresAreWrittenAsFloats) {
+  static Corpus corpus(corpus_docs());
+  SearchLimits limits;
+  auto request = parse_search_body(R"({"size":0,"suggest":{"t":{"text":"firefix","term":{"field":"source.product"}}}})",
+                                   limits, 1700000000000);
+  ASSERT_TRUE(request) << request.error().message();
+  auto out = SearchExecutor(corpus.index, limits).run(*request);
+  ASSERT_TRUE(out);
+  EXPECT_NE(out->find(R"("score":0.85714287,"freq":7)"), std::string::npos) << *out;
+}
+
 // Elasticsearch 6 returns every bucket a terms aggregation asks for, with or without
 // sub-aggregations; the only limit is max_buckets on the answer, and beyond it an error, never a
 // shortened answer.

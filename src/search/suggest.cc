@@ -286,6 +286,10 @@ Lookup candidates(const SearchIndex& index, const CandidateSource& s, std::strin
   return out;
 }
 
+// A score as Elasticsearch writes it: a float, in its shortest form (0.85714287, not the
+// double 0.8571428656578064 the same float widens to).
+double as_float(double score) { return std::stod(fmt::format("{}", static_cast<float>(score))); }
+
 ojson entry_of(const Token& t, ojson options) {
   ojson e = ojson::object();
   e["text"] = t.text;
@@ -302,7 +306,7 @@ ojson run_term(const SearchIndex& index, const SuggestSpec& spec) {
     for (const Candidate& c : candidates(index, spec.term, t.text).candidates) {
       ojson o = ojson::object();
       o["text"] = c.text;
-      o["score"] = static_cast<float>(c.score);
+      o["score"] = as_float(c.score);
       o["freq"] = c.freq;
       options.push_back(std::move(o));
     }
@@ -398,7 +402,7 @@ ojson run_phrase(const SearchIndex& index, const SuggestSpec& spec) {
     ojson o = ojson::object();
     o["text"] = text;
     if (spec.highlight) o["highlighted"] = highlighted;
-    o["score"] = static_cast<float>(c.score);
+    o["score"] = as_float(c.score);
     list.push_back(std::move(o));
   }
   ojson entries = ojson::array();
