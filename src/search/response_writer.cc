@@ -268,6 +268,10 @@ Result<std::string> SearchExecutor::run(const SearchRequest& req) {
                      took, timed_out_, req.track_total_hits ? static_cast<std::int64_t>(total) : -1);
   if (!scored || total == 0) {
     out += "null";
+  } else if (req.size == 0 && !req.search_after) {
+    // Elasticsearch 6 collects no scores for size 0 and reports 0.0 (the aggregation-only
+    // searches most clients send); no pass over every match is needed either.
+    out += "0.0";
   } else if (sort_by_score && req.sort.empty() && !hits.empty() && req.from == 0 && !req.search_after) {
     append_json_score(out, hits.front().score);
   } else {
