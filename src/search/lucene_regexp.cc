@@ -15,28 +15,39 @@ constexpr std::uint32_t kUnbounded = UINT32_MAX;
 constexpr std::size_t kMaxExpressions = 200000;
 constexpr std::uint32_t kMaxRepeatCount = 10000;
 
-// Decodes one UTF-8 sequence; a byte that does not start a valid sequence is taken as the code
-// point of the same value (stored terms are valid UTF-8; this only keeps stray bytes distinct).
+// Bytes that are not valid UTF-8 (stored terms always are; patterns and texts from elsewhere may
+// not be) decode to U+DC80..U+DCFF, one per byte, and encode back to the same byte, as Python's
+// surrogateescape does: decoding then encoding gives back the input, so a literal prefix found
+// in code points is also a prefix of the bytes it matched.
+constexpr char32_t kEscapedByte = 0xDC00;
+
 char32_t next_code_point(std::string_view text, std::size_t& i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char b0 = byte(i);
-  std::size_t length = 1;
-  char32_t c = b0;
-  if (b0 >= 0xF8) length = 1;
-  else if (b0 >= 0xF0) { length = 4; c = b0 & 0x07; }
-  else if (b0 >= 0xE0) { length = 3; c = b0 & 0x0F; }
-  else if (b0 >= 0xC0) { length = 2; c = b0 & 0x1F; }
-  if (length == 1 || i + length > text.size()) { ++i; return b0; }
+  if (b0 < 0x80) { ++i; return b0; }
+  std::size_t length = 0;
+  char32_t c = 0, smallest = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) { length = 2; c = b0 & 0x1F; smallest = 0x80; }
+  else if (b0 >= 0xE0 && b0 <= 0xEF) { length = 3; c = b0 & 0x0F; smallest = 0x800; }
+  else if (b0 >= 0xF0 && b0 <= 0xF4) { length = 4; c = b0 & 0x07; smallest = 0x10000; }
+  const auto escaped = [&] { ++i; return kEscapedByte + b0; };
+  if (length == 0 || i + length > text.size()) return escaped();
   for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) { ++i; return b0; }
+    if ((byte(i + k) & 0xC0) != 0x80) return escaped();
     c = (c << 6) | (byte(i + k) & 0x3F);
   }
+  // Overlong forms, surrogates and values beyond Unicode are not valid UTF-8 either.
+  if (c < smallest || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return escaped();
   i += length;
   return c;
 }
 
 void append_utf8(std::string& out, char32_t c) {
   if (c < 0x80) { out += static_cast<char>(c); return; }
+  if (c >= kEscapedByte + 0x80 && c <= kEscapedByte + 0xFF) {
+    out += static_cast<char>(c - kEscapedByte);
+    return;
+  }
   if (c < 0x800) {
     out += static_cast<char>(0xC0 | (c >> 6));
   } else if (c < 0x10000) {

@@ -139,6 +139,22 @@ TEST(LuceneRegexp, RefusesWhatLuceneRefuses) {
   }
 }
 
+// Found by fuzz_lucene_regexp: bytes that are not UTF-8 must round-trip, so that a match always
+// starts with the literal prefix (a lone 0xA9 byte once decoded to U+00A9, whose UTF-8 is C2 A9).
+TEST(LuceneRegexp, InvalidUtf8RoundTripsAndKeepsThePrefix) {
+  const std::string raw("\x00\xa9x", 3);
+  EXPECT_EQ(code_points_utf8(utf8_code_points(raw)), raw);
+  for (const std::string& bad : {std::string("\xc0\x80"), std::string("\xed\xa0\x80"), std::string("\xf5\x80\x80\x80"),
+                                std::string("\xe2\x82")}) {
+    EXPECT_EQ(code_points_utf8(utf8_code_points(bad)), bad);
+  }
+  auto re = LuceneRegexp::compile(std::string("\xa9.*", 3));
+  ASSERT_TRUE(re);
+  EXPECT_EQ(re->literal_prefix(), "\xa9");
+  EXPECT_TRUE(re->matches(std::string("\xa9" "abc")));
+  EXPECT_FALSE(re->matches(std::string("\xc2\xa9" "abc")));  // U+00A9 itself is a different character
+}
+
 TEST(LuceneRegexp, LiteralPrefixNarrowsTheDictionary) {
   const std::pair<const char*, const char*> cases[] = {
       {"firefox.*", "firefox"}, {"fire(fox|bird)", "fire"}, {"a|b", ""}, {"ab?", "a"},
