@@ -8,6 +8,7 @@
 #include "search/es_errors.h"
 #include "search/index.h"
 #include "search/lucene_regexp.h"
+#include "search/request_detail.h"
 #include "search/text_analysis.h"
 
 namespace bh::search {
@@ -20,25 +21,11 @@ tl::unexpected<Status> bad(std::string message) {
   return fail(es_error(Code::kInvalidArgument, std::move(message), es_type::kIllegalArgument));
 }
 
-Result<double> number(const json& v, std::string_view what) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    try {
-      std::size_t used = 0;
-      const double d = std::stod(v.get<std::string>(), &used);
-      if (used == v.get<std::string>().size()) return d;
-    } catch (const std::exception&) {
-    }
-  }
-  return bad(fmt::format("[{}] must be a number, not {}", what, v.dump()));
-}
-
+// Counts (size, prefix_length, ...) are the request parser's whole numbers, bounded here.
 Result<std::size_t> count(const json& v, std::string_view what) {
-  BH_ASSIGN_OR_RETURN(const double d, number(v, what));
-  if (d < 0 || d > 1e6 || d != static_cast<double>(static_cast<std::size_t>(d))) {
-    return bad(fmt::format("[{}] must be a whole number from 0 to 1000000, not {}", what, v.dump()));
-  }
-  return static_cast<std::size_t>(d);
+  BH_ASSIGN_OR_RETURN(const std::int64_t n, request_detail::count_of(v, what));
+  if (n < 0 || n > 1'000'000) return bad(fmt::format("[{}] must be a whole number from 0 to 1000000, not {}", what, v.dump()));
+  return static_cast<std::size_t>(n);
 }
 
 Result<std::string> text_of(const json& v, std::string_view what) {
@@ -86,7 +73,7 @@ Result<bool> candidate_option(CandidateSource& s, const std::string& key, const 
   } else if (key == "size") {
     BH_ASSIGN_OR_RETURN(s.size, count(v, key));
   } else if (key == "min_doc_freq") {
-    BH_ASSIGN_OR_RETURN(s.min_doc_freq, number(v, key));
+    BH_ASSIGN_OR_RETURN(s.min_doc_freq, request_detail::number_of(v, key));
   } else if (key == "sort") {
     BH_ASSIGN_OR_RETURN(const std::string order, text_of(v, key));
     if (order != "score" && order != "frequency") return bad(fmt::format("Illegal suggest sort {}", order));
@@ -122,9 +109,9 @@ Status parse_phrase(const json& body, SuggestSpec& spec) {
   for (const auto& [k, v] : body.items()) {
     if (k == "field") continue;
     if (k == "size") { BH_ASSIGN_OR_RETURN(spec.size, count(v, k)); }
-    else if (k == "max_errors") { BH_ASSIGN_OR_RETURN(spec.max_errors, number(v, k)); }
-    else if (k == "confidence") { BH_ASSIGN_OR_RETURN(spec.confidence, number(v, k)); }
-    else if (k == "real_word_error_likelihood") { BH_ASSIGN_OR_RETURN(spec.real_word_error_likelihood, number(v, k)); }
+    else if (k == "max_errors") { BH_ASSIGN_OR_RETURN(spec.max_errors, request_detail::number_of(v, k)); }
+    else if (k == "confidence") { BH_ASSIGN_OR_RETURN(spec.confidence, request_detail::number_of(v, k)); }
+    else if (k == "real_word_error_likelihood") { BH_ASSIGN_OR_RETURN(spec.real_word_error_likelihood, request_detail::number_of(v, k)); }
     else if (k == "highlight") {
       if (!v.is_object()) return bad("[highlight] must be an object").value();
       std::string pre, post;
@@ -249,7 +236,11 @@ Lookup candidates(const SearchIndex& index, const CandidateSource& s, std::strin
   const std::u32string wanted = utf8_code_points(token);
   const std::u32string prefix = wanted.substr(0, std::min(s.prefix_length, wanted.size()));
   Lookup out;
-  std::map<std::string, std::uint64_t> found;  // candidate -> documents
+  struct Found {
+    std::uint64_t freq = 0;  // documents
+    int edits = 0;
+  };
+  std::map<std::string, Found> found;
   const std::size_t max_edits = static_cast<std::size_t>(s.max_edits);
   scan(index, s, prefix.empty() ? 0 : prefix[0], [&](std::string_view raw, const auto& freq) {
     const std::size_t length = code_point_count(raw);
@@ -261,20 +252,21 @@ Lookup candidates(const SearchIndex& index, const CandidateSource& s, std::strin
     }
     const std::u32string cand = utf8_code_points(term);
     if (cand.compare(0, prefix.size(), prefix) != 0) return;
-    if (edit_distance(wanted, cand, s.max_edits) > s.max_edits) return;
-    found[term] += freq();
+    const int edits = edit_distance(wanted, cand, s.max_edits);
+    if (edits > s.max_edits) return;
+    Found& f = found[term];
+    f.freq += freq();
+    f.edits = edits;
   });
   if (wanted.size() < s.min_word_length) return out;
   if (s.mode == CandidateSource::Mode::kMissing && out.own_freq > 0) return out;
   const double docs = static_cast<double>(index.doc_count());
   const double min_freq = s.min_doc_freq >= 1 ? s.min_doc_freq : s.min_doc_freq * docs;
-  for (const auto& [term, freq] : found) {
-    if (static_cast<double>(freq) < min_freq) continue;
-    if (s.mode == CandidateSource::Mode::kPopular && freq <= out.own_freq) continue;
-    const std::u32string cand = utf8_code_points(term);
-    const int edits = edit_distance(wanted, cand, s.max_edits);
-    const double shorter = static_cast<double>(std::min(wanted.size(), cand.size()));
-    out.candidates.push_back({term, 1.0 - static_cast<double>(edits) / shorter, freq});
+  for (const auto& [term, f] : found) {
+    if (static_cast<double>(f.freq) < min_freq) continue;
+    if (s.mode == CandidateSource::Mode::kPopular && f.freq <= out.own_freq) continue;
+    const double shorter = static_cast<double>(std::min(wanted.size(), code_point_count(term)));
+    out.candidates.push_back({term, 1.0 - static_cast<double>(f.edits) / shorter, f.freq});
   }
   std::sort(out.candidates.begin(), out.candidates.end(), [&](const Candidate& a, const Candidate& b) {
     if (s.sort_by_frequency && a.freq != b.freq) return a.freq > b.freq;
