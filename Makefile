@@ -62,6 +62,7 @@ bench: build
 	bench/run-search.sh
 	bench/run-mar.sh
 	bench/run-diff.sh
+	bench/run-partial.sh
 	bench/run-load.sh
 
 clean:

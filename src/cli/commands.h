@@ -45,6 +45,8 @@ CommandRunner register_demo_data(CLI::App& app);
 CommandRunner register_serve(CLI::App& app);
 CommandRunner register_diff(CLI::App& app);
 CommandRunner register_patch(CLI::App& app);
+CommandRunner register_partial(CLI::App& app);
+CommandRunner register_apply(CLI::App& app);
 
 // `buildhub mar ARGS...`: parsed by hand (Mozilla's `mar` option grammar does not fit CLI11);
 // `argv` is what follows "mar". Returns the exit code.

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   const bh::cli::CommandRunner serve = bh::cli::register_serve(app);
   const bh::cli::CommandRunner diff = bh::cli::register_diff(app);
   const bh::cli::CommandRunner patch = bh::cli::register_patch(app);
+  const bh::cli::CommandRunner partial = bh::cli::register_partial(app);
+  const bh::cli::CommandRunner apply = bh::cli::register_apply(app);
   // Listed for --help only; main() hands `mar` to run_mar_command before CLI11 parses.
   app.add_subcommand("mar", "Read, write, sign and verify MAR files; Mozilla's `mar` options (buildhub mar --help)");
 
@@ -41,5 +43,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return serve();
   if (app.got_subcommand("diff")) return diff();
   if (app.got_subcommand("patch")) return patch();
+  if (app.got_subcommand("partial")) return partial();
+  if (app.got_subcommand("apply")) return apply();
   return 2;
 }

@@ -4,6 +4,7 @@
 #include <lzma.h>
 
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
@@ -29,6 +30,33 @@ std::string_view lzma_error_text(lzma_ret ret) {
     default: return "liblzma error";
   }
 }
+
+Status lzma2_options(const XzSettings& settings, lzma_options_lzma& lzma2) {
+  if (settings.preset > 9) return invalid_argument(fmt::format("xz preset {} is not 0-9", settings.preset));
+  if (lzma_lzma_preset(&lzma2, settings.preset | (settings.extreme ? LZMA_PRESET_EXTREME : 0)) != 0) {
+    return internal_error("lzma_lzma_preset failed");
+  }
+  return {};
+}
+
+// Room for the worst case, left uninitialised so that the pages the encoder never writes are
+// never touched (a 180 MB bound for a 45 MB result costs no memory), then the exact result.
+class OutputBuffer {
+ public:
+  explicit OutputBuffer(std::size_t capacity)
+      : capacity_(capacity), bytes_(std::make_unique_for_overwrite<std::uint8_t[]>(capacity == 0 ? 1 : capacity)) {}
+  std::uint8_t* data() { return bytes_.get(); }
+  std::size_t capacity() const { return capacity_; }
+  std::string take(std::size_t written) {
+    std::string out(reinterpret_cast<const char*>(bytes_.get()), written);
+    bytes_.reset();
+    return out;
+  }
+
+ private:
+  std::size_t capacity_;
+  std::unique_ptr<std::uint8_t[]> bytes_;
+};
 
 class OutputGuard {
  public:
@@ -160,12 +188,17 @@ Result<std::string> decompress_to_string(ByteView input, Compression compression
   return out;
 }
 
-Result<std::string> compress_xz(ByteView input, const XzSettings& settings) {
-  if (settings.preset > 9) return fail(invalid_argument(fmt::format("xz preset {} is not 0-9", settings.preset)));
+std::uint64_t xz_encoder_memory(const XzSettings& settings) {
   lzma_options_lzma lzma2{};
-  if (lzma_lzma_preset(&lzma2, settings.preset | (settings.extreme ? LZMA_PRESET_EXTREME : 0)) != 0) {
-    return fail(internal_error("lzma_lzma_preset failed"));
-  }
+  if (!lzma2_options(settings, lzma2)) return 0;
+  lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &lzma2}, {LZMA_VLI_UNKNOWN, nullptr}};
+  const std::uint64_t bytes = lzma_raw_encoder_memusage(filters);
+  return bytes == UINT64_MAX ? 0 : bytes;
+}
+
+Result<std::string> compress_xz(ByteView input, const XzSettings& settings) {
+  lzma_options_lzma lzma2{};
+  BH_RETURN_IF_ERROR(lzma2_options(settings, lzma2));
   lzma_filter filters[3];
   std::size_t n = 0;
   if (settings.x86_bcj) filters[n++] = {LZMA_FILTER_X86, nullptr};
@@ -177,34 +210,164 @@ Result<std::string> compress_xz(ByteView input, const XzSettings& settings) {
   if (lzma_stream_encoder(&strm, filters, LZMA_CHECK_CRC64) != LZMA_OK) {
     return fail(internal_error("lzma_stream_encoder failed"));
   }
-  std::string out;
-  out.resize(lzma_stream_buffer_bound(input.size()));
+  OutputBuffer out(lzma_stream_buffer_bound(input.size()));
   strm.next_in = input.data();
   strm.avail_in = input.size();
-  strm.next_out = reinterpret_cast<std::uint8_t*>(out.data());
-  strm.avail_out = out.size();
+  strm.next_out = out.data();
+  strm.avail_out = out.capacity();
   lzma_ret ret = LZMA_OK;
   while (ret == LZMA_OK) ret = lzma_code(&strm, LZMA_FINISH);
-  const std::size_t written = out.size() - strm.avail_out;
+  const std::size_t written = out.capacity() - strm.avail_out;
   lzma_end(&strm);
   if (ret != LZMA_STREAM_END) return fail(internal_error(fmt::format("xz compression failed: {}", lzma_error_text(ret))));
-  out.resize(written);
+  return out.take(written);
+}
+
+namespace {
+
+struct EncodedBlock {
+  std::string bytes;
+  lzma_vli unpadded_size = 0;
+  lzma_vli uncompressed_size = 0;
+};
+
+Result<EncodedBlock> encode_block(ByteView input, const XzSettings& settings) {
+  lzma_options_lzma lzma2{};
+  BH_RETURN_IF_ERROR(lzma2_options(settings, lzma2));
+  lzma_filter filters[3];
+  std::size_t n = 0;
+  if (settings.x86_bcj) filters[n++] = {LZMA_FILTER_X86, nullptr};
+  filters[n++] = {LZMA_FILTER_LZMA2, &lzma2};
+  filters[n] = {LZMA_VLI_UNKNOWN, nullptr};
+  lzma_block block{};
+  block.version = 0;
+  block.check = LZMA_CHECK_CRC64;
+  block.filters = filters;
+  EncodedBlock out;
+  OutputBuffer buffer(lzma_block_buffer_bound(input.size()));
+  std::size_t written = 0;
+  const lzma_ret ret = lzma_block_buffer_encode(&block, nullptr, input.data(), input.size(), buffer.data(), &written,
+                                                buffer.capacity());
+  if (ret != LZMA_OK) return fail(internal_error(fmt::format("xz block compression failed: {}", lzma_error_text(ret))));
+  out.bytes = buffer.take(written);
+  out.unpadded_size = lzma_block_unpadded_size(&block);
+  out.uncompressed_size = block.uncompressed_size;
   return out;
+}
+
+}  // namespace
+
+Result<std::string> compress_xz_parallel(ByteView input, const XzSettings& settings, const XzBlocks& blocks,
+                                         Executor& executor) {
+  if (blocks.block_size == 0) return fail(invalid_argument("xz block size must be positive"));
+  if (input.size() <= blocks.block_size) return compress_xz(input, settings);
+  const std::size_t count = (input.size() + blocks.block_size - 1) / blocks.block_size;
+  std::vector<EncodedBlock> encoded(count);
+  BH_RETURN_IF_ERROR(executor.parallel_for(count, blocks.jobs, [&](std::size_t i) -> Status {
+    const std::uint64_t start = i * blocks.block_size;
+    const std::uint64_t length = std::min<std::uint64_t>(blocks.block_size, input.size() - start);
+    BH_ASSIGN_OR_RETURN(encoded[i], encode_block(input.subspan(start, length), settings));
+    return {};
+  }));
+
+  lzma_stream_flags flags{};
+  flags.version = 0;
+  flags.check = LZMA_CHECK_CRC64;
+  std::uint8_t header[LZMA_STREAM_HEADER_SIZE];
+  if (lzma_stream_header_encode(&flags, header) != LZMA_OK) return fail(internal_error("lzma_stream_header_encode failed"));
+  lzma_index* index = lzma_index_init(nullptr);
+  if (index == nullptr) return fail(internal_error("lzma_index_init failed"));
+  std::string out(reinterpret_cast<const char*>(header), sizeof header);
+  Status status;
+  for (EncodedBlock& block : encoded) {
+    out += block.bytes;
+    block.bytes = std::string();
+    if (lzma_index_append(index, nullptr, block.unpadded_size, block.uncompressed_size) != LZMA_OK) {
+      status = internal_error("lzma_index_append failed");
+      break;
+    }
+  }
+  if (status) {
+    const std::size_t index_size = lzma_index_size(index);
+    std::string index_bytes(index_size, '\0');
+    std::size_t pos = 0;
+    if (lzma_index_buffer_encode(index, reinterpret_cast<std::uint8_t*>(index_bytes.data()), &pos, index_size) != LZMA_OK) {
+      status = internal_error("lzma_index_buffer_encode failed");
+    } else {
+      out += index_bytes;
+      flags.backward_size = index_size;
+      std::uint8_t footer[LZMA_STREAM_HEADER_SIZE];
+      if (lzma_stream_footer_encode(&flags, footer) != LZMA_OK) {
+        status = internal_error("lzma_stream_footer_encode failed");
+      } else {
+        out.append(reinterpret_cast<const char*>(footer), sizeof footer);
+      }
+    }
+  }
+  lzma_index_end(index, nullptr);
+  BH_RETURN_IF_ERROR(status);
+  return out;
+}
+
+Result<bool> xz_uses_x86_filter(ByteView data) {
+  if (data.size() < LZMA_STREAM_HEADER_SIZE + 1) return fail(bad_stream("xz", "too short for a stream header"));
+  lzma_stream_flags flags{};
+  if (lzma_stream_header_decode(&flags, data.data()) != LZMA_OK) return fail(bad_stream("xz", "bad stream header"));
+  const std::uint8_t first = data[LZMA_STREAM_HEADER_SIZE];
+  if (first == 0) return false;  // the index follows at once: no blocks
+  const std::size_t header_size = lzma_block_header_size_decode(first);
+  if (data.size() < LZMA_STREAM_HEADER_SIZE + header_size) return fail(bad_stream("xz", "truncated block header"));
+  lzma_filter filters[LZMA_FILTERS_MAX + 1];
+  lzma_block block{};
+  block.version = 1;
+  block.check = flags.check;
+  block.header_size = static_cast<std::uint32_t>(header_size);
+  block.filters = filters;
+  if (lzma_block_header_decode(&block, nullptr, data.data() + LZMA_STREAM_HEADER_SIZE) != LZMA_OK) {
+    return fail(bad_stream("xz", "bad block header"));
+  }
+  bool x86 = false;
+  for (std::size_t i = 0; filters[i].id != LZMA_VLI_UNKNOWN; ++i) {
+    if (filters[i].id == LZMA_FILTER_X86) x86 = true;
+    free(filters[i].options);  // NOLINT: allocated by liblzma with malloc
+  }
+  return x86;
+}
+
+Result<std::uint64_t> xz_declared_size(ByteView data) {
+  if (data.size() < 2 * LZMA_STREAM_HEADER_SIZE) return fail(bad_stream("xz", "too short for a stream"));
+  lzma_stream_flags footer{};
+  if (lzma_stream_footer_decode(&footer, data.data() + data.size() - LZMA_STREAM_HEADER_SIZE) != LZMA_OK) {
+    return fail(bad_stream("xz", "bad stream footer"));
+  }
+  if (footer.backward_size > data.size() - 2 * LZMA_STREAM_HEADER_SIZE) return fail(bad_stream("xz", "index out of bounds"));
+  const std::size_t index_start = data.size() - LZMA_STREAM_HEADER_SIZE - footer.backward_size;
+  lzma_index* index = nullptr;
+  std::uint64_t memlimit = 64u << 20;
+  std::size_t pos = index_start;
+  if (lzma_index_buffer_decode(&index, &memlimit, nullptr, data.data(), &pos, index_start + footer.backward_size) !=
+      LZMA_OK) {
+    return fail(bad_stream("xz", "bad index"));
+  }
+  const std::uint64_t total = lzma_index_total_size(index);
+  const std::uint64_t size = lzma_index_uncompressed_size(index);
+  lzma_index_end(index, nullptr);
+  // One stream: the blocks the index describes fill everything between header and index.
+  if (total != index_start - LZMA_STREAM_HEADER_SIZE) return fail(bad_stream("xz", "more than one stream"));
+  return size;
 }
 
 Result<std::string> compress_bzip2(ByteView input) {
   if (input.size() > (1u << 31)) return fail(too_large("bzip2 input over 2 GiB"));
-  std::string out;
   unsigned out_len = static_cast<unsigned>(input.size() + input.size() / 100 + 600);
-  out.resize(out_len);
+  OutputBuffer out(out_len);
   // libbz2 refuses a null source even for zero bytes (an empty mapping has no address).
   char nothing = 0;
   char* source = input.empty() ? &nothing : const_cast<char*>(reinterpret_cast<const char*>(input.data()));
-  const int ret = BZ2_bzBuffToBuffCompress(out.data(), &out_len, source,
+  const int ret = BZ2_bzBuffToBuffCompress(reinterpret_cast<char*>(out.data()), &out_len, source,
                                            static_cast<unsigned>(input.size()), 9, 0, 0);
   if (ret != BZ_OK) return fail(internal_error(fmt::format("bzip2 compression failed ({})", ret)));
-  out.resize(out_len);
-  return out;
+  return out.take(out_len);
 }
 
 }  // namespace bh::compress

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/executor.h"
 #include "core/mapped_file.h"
 #include "core/status.h"
 
@@ -50,8 +51,34 @@ struct XzSettings {
   bool extreme = false;
   bool x86_bcj = false;  // Mozilla: x86/x86_64 full files and manifests, never patches
 };
+// What one xz encoder with these settings holds while it runs (preset 6: about 94 MiB).
+std::uint64_t xz_encoder_memory(const XzSettings& settings);
 // Single-threaded and deterministic: the same input and settings give the same bytes.
 Result<std::string> compress_xz(ByteView input, const XzSettings& settings);
+// The same stream cut into independent blocks of `block_size` input bytes (the last one shorter),
+// compressed in parallel on `executor` (up to `jobs` at once, 0: its CPU budget) and joined into
+// one .xz stream with an index, as `xz -T N --block-size=B` writes it. The bytes depend only on
+// the input, the settings and the block size, never on the number of threads. Each block starts
+// with an empty dictionary, so the output is slightly larger than compress_xz's (a few tenths of a
+// percent at 32 MiB blocks); any xz decoder reads it, the updater's xz-embedded included. Input no
+// longer than one block gives exactly compress_xz's bytes.
+struct XzBlocks {
+  std::uint64_t block_size = std::uint64_t{32} << 20;
+  unsigned jobs = 0;
+};
+Result<std::string> compress_xz_parallel(ByteView input, const XzSettings& settings, const XzBlocks& blocks,
+                                         Executor& executor);
+
+// Whether the first block of an xz stream runs the x86 BCJ filter: how Mozilla's packaging
+// marks an x86/x86_64 build's entries. False for a stream without blocks (an empty file);
+// kInvalidArgument when `data` is not an xz stream or its first block header is damaged.
+Result<bool> xz_uses_x86_filter(ByteView data);
+
+// The decompressed size an xz stream declares in its index (read from the end, nothing is
+// decompressed). Only for a single stream; kInvalidArgument otherwise or when the footer or the
+// index is damaged (the decompressor then tells the truth).
+Result<std::uint64_t> xz_declared_size(ByteView data);
+
 // bzip2 -9 (updaters older than Firefox 56), deterministic.
 Result<std::string> compress_bzip2(ByteView input);
 

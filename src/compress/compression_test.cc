@@ -204,5 +204,86 @@ TEST(Compression, RefusesBadPreset) {
   EXPECT_FALSE(compress_xz(bytes_of("x"), s));
 }
 
+TEST(Compression, ParallelXzIsOneStreamWhateverTheThreads) {
+  const std::string text = pseudo_random_text(300000, 7);
+  Executor one({.cpu_budget = 1});
+  Executor four({.cpu_budget = 4});
+  const XzBlocks blocks{.block_size = 65536, .jobs = 0};
+  auto a = compress_xz_parallel(bytes_of(text), {}, blocks, one);
+  auto b = compress_xz_parallel(bytes_of(text), {}, blocks, four);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  auto back = decompress_to_string(bytes_of(*a), Compression::kXz, {});
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(*back, text);
+  // Five blocks cost a little against one stream, but not much on repetitive text.
+  auto single = compress_xz(bytes_of(text), {});
+  ASSERT_TRUE(single);
+  EXPECT_NE(*a, *single);
+  EXPECT_LT(a->size(), single->size() * 2);
+}
+
+TEST(Compression, ParallelXzOfOneBlockIsTheStreamingEncodersBytes) {
+  const std::string text = pseudo_random_text(5000, 3);
+  Executor executor({.cpu_budget = 2});
+  auto a = compress_xz_parallel(bytes_of(text), {.x86_bcj = true}, {.block_size = 5000}, executor);
+  auto b = compress_xz(bytes_of(text), {.x86_bcj = true});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_FALSE(compress_xz_parallel(bytes_of(text), {}, {.block_size = 0}, executor));
+}
+
+TEST(Compression, ParallelXzKeepsTheBcjFilterInEveryBlock) {
+  const std::string text = pseudo_random_text(200000, 5);
+  Executor executor({.cpu_budget = 2});
+  auto packed = compress_xz_parallel(bytes_of(text), {.x86_bcj = true}, {.block_size = 50000}, executor);
+  ASSERT_TRUE(packed);
+  auto x86 = xz_uses_x86_filter(bytes_of(*packed));
+  ASSERT_TRUE(x86);
+  EXPECT_TRUE(*x86);
+  auto back = decompress_to_string(bytes_of(*packed), Compression::kXz, {});
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, text);
+}
+
+TEST(Compression, KnowsWhatAnEncoderHolds) {
+  const std::uint64_t six = xz_encoder_memory({});
+  EXPECT_GT(six, 80u << 20);
+  EXPECT_LT(six, 110u << 20);
+  EXPECT_LT(xz_encoder_memory({.preset = 1}), six);
+  EXPECT_EQ(xz_encoder_memory({.preset = 12}), 0u);
+}
+
+TEST(Compression, TellsWhetherAnXzStreamUsesTheX86Filter) {
+  const std::string text = pseudo_random_text(1000, 1);
+  auto plain = compress_xz(bytes_of(text), {});
+  auto bcj = compress_xz(bytes_of(text), {.x86_bcj = true});
+  auto empty = compress_xz(bytes_of(std::string()), {.x86_bcj = true});
+  ASSERT_TRUE(plain && bcj && empty);
+  EXPECT_EQ(xz_uses_x86_filter(bytes_of(*plain)), false);
+  EXPECT_EQ(xz_uses_x86_filter(bytes_of(*bcj)), true);
+  EXPECT_EQ(xz_uses_x86_filter(bytes_of(*empty)), false);  // no block to carry a filter
+  EXPECT_FALSE(xz_uses_x86_filter(bytes_of("BZh91AY&SY")));
+  std::string damaged = *bcj;
+  damaged[13] ^= 0x40;  // inside the first block header, whose CRC32 then fails
+  EXPECT_FALSE(xz_uses_x86_filter(bytes_of(damaged)));
+  EXPECT_FALSE(xz_uses_x86_filter(bytes_of(bcj->substr(0, 14))));
+}
+
+TEST(Compression, ReadsTheDeclaredSizeFromTheIndex) {
+  const std::string text = pseudo_random_text(200000, 9);
+  Executor executor({.cpu_budget = 2});
+  auto single = compress_xz(bytes_of(text), {});
+  auto blocks = compress_xz_parallel(bytes_of(text), {}, {.block_size = 30000}, executor);
+  auto empty = compress_xz(bytes_of(std::string()), {});
+  ASSERT_TRUE(single && blocks && empty);
+  EXPECT_EQ(xz_declared_size(bytes_of(*single)), text.size());
+  EXPECT_EQ(xz_declared_size(bytes_of(*blocks)), text.size());
+  EXPECT_EQ(xz_declared_size(bytes_of(*empty)), 0u);
+  EXPECT_FALSE(xz_declared_size(bytes_of(*single + *single)));  // two streams
+  EXPECT_FALSE(xz_declared_size(bytes_of(single->substr(0, single->size() - 1))));
+  EXPECT_FALSE(xz_declared_size(bytes_of("BZh91AY&SY0000000000000000000")));
+}
+
 }  // namespace
 }  // namespace bh::compress

@@ -56,6 +56,11 @@ class ByteReader {
     cursor_ += 4;
     return v;
   }
+  Result<std::uint64_t> next_u64_be(std::string_view field) {
+    BH_ASSIGN_OR_RETURN(std::uint64_t v, read_u64_be(cursor_, field));
+    cursor_ += 8;
+    return v;
+  }
   Result<ByteView> next_bytes(std::uint64_t n, std::string_view field) {
     BH_ASSIGN_OR_RETURN(ByteView v, read_bytes(cursor_, n, field));
     cursor_ += n;

@@ -25,6 +25,12 @@ void MemoryReservation::release() {
   bytes_ = 0;
 }
 
+void MemoryReservation::shrink_to(std::uint64_t bytes) {
+  if (budget_ == nullptr || bytes >= bytes_) return;
+  budget_->give_back(bytes_ - bytes);
+  bytes_ = bytes;
+}
+
 Result<MemoryReservation> MemoryBudget::reserve(std::uint64_t bytes, std::string_view purpose, Deadline deadline) {
   if (total_ == 0) return MemoryReservation(nullptr, 0);
   if (bytes > total_) {

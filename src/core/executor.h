@@ -60,6 +60,8 @@ class MemoryReservation {
 
   std::uint64_t bytes() const { return bytes_; }
   void release();
+  // Gives back what is held beyond `bytes` (a job whose large phase is over); never grows.
+  void shrink_to(std::uint64_t bytes);
 
  private:
   friend class MemoryBudget;

@@ -1,7 +1,9 @@
 #include "core/executor.h"
 
 #include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -104,6 +106,26 @@ TEST(MemoryBudget, ReservationsAddUpAndAreGivenBack) {
   EXPECT_EQ(budget.in_use(), 600u);
   a->release();
   EXPECT_EQ(budget.in_use(), 0u);
+}
+
+TEST(MemoryBudget, ShrinkingGivesBackTheDifferenceAndWakesWaiters) {
+  MemoryBudget budget(1000);
+  auto big = budget.reserve(900, "diff");
+  ASSERT_TRUE(big);
+  std::atomic<bool> got{false};
+  std::thread waiter([&] {
+    auto small = budget.reserve(500, "next");
+    got = small.has_value();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_FALSE(got.load());
+  big->shrink_to(400);  // the large phase is over
+  waiter.join();
+  EXPECT_TRUE(got.load());
+  EXPECT_EQ(big->bytes(), 400u);
+  big->shrink_to(800);  // never grows
+  EXPECT_EQ(big->bytes(), 400u);
+  EXPECT_EQ(budget.in_use(), 400u);
 }
 
 TEST(MemoryBudget, MoreThanTheWholeBudgetFailsAtOnce) {
