@@ -229,6 +229,7 @@ class Update {
   Result<std::string> entry_content(const std::string& name, std::string_view role);
   Status stage(const std::string& path, std::string_view content, std::uint32_t mode);
   Result<Found> current(const std::string& path) const;
+  bool removed_on_the_way(const std::string& path) const;
   Result<std::string> current_content(const std::string& path, std::uint32_t& mode) const;
 
   const MarArchive& mar_;
@@ -243,11 +244,20 @@ class Update {
   ApplySummary summary_;
 };
 
+bool Update::removed_on_the_way(const std::string& path) const {
+  for (std::size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+    const auto it = overlay_.find(path.substr(0, slash));
+    if (it != overlay_.end() && it->second.removed) return true;
+  }
+  return false;
+}
+
 Result<Found> Update::current(const std::string& path) const {
   if (auto it = overlay_.find(path); it != overlay_.end()) {
     if (it->second.removed) return Found{};
     return Found{Kind::kFile, 0, it->second.mode};
   }
+  if (removed_on_the_way(path)) return Found{};
   return install_.lookup(path);
 }
 
@@ -330,8 +340,10 @@ Status Update::execute(const Step& step) {
     case ActionKind::kAddIfNot: {
       BH_ASSIGN_OR_RETURN(Found target, current(a.file));
       if (target.kind == Kind::kDirectory) return invalid_argument(fmt::format("'{}' is a directory", a.file));
-      // The directories on the way must not be symlinks (missing ones are created at commit).
-      if (auto parent = install_.open_parent(a.file, false, nullptr); !parent && parent.error().code() != Code::kNotFound) {
+      // The directories on the way must not be symlinks (missing ones are created at commit), unless
+      // an earlier instruction removes what is in the way (a file that becomes a directory).
+      if (auto parent = install_.open_parent(a.file, false, nullptr);
+          !parent && parent.error().code() != Code::kNotFound && !removed_on_the_way(a.file)) {
         return parent.error();
       }
       const MarEntry* entry = mar_.find(a.file);
@@ -425,7 +437,12 @@ Status Update::commit() {
       if (!parent) continue;
       const std::string leaf(split_parent(it->path).second);
       if (it->placed) ::renameat(parent->get(), leaf.c_str(), staging_.get(), it->staged.c_str());
-      if (!it->backup.empty()) ::renameat(staging_.get(), it->backup.c_str(), parent->get(), leaf.c_str());
+      if (!it->backup.empty()) {
+        // A directory made here for a later path may stand where the original was; it is empty
+        // by now (its contents went back first), and only an empty one can be removed.
+        ::unlinkat(parent->get(), leaf.c_str(), AT_REMOVEDIR);
+        ::renameat(staging_.get(), it->backup.c_str(), parent->get(), leaf.c_str());
+      }
     }
     for (auto it = created.rbegin(); it != created.rend(); ++it) ::unlinkat(install_.root(), it->c_str(), AT_REMOVEDIR);
   };

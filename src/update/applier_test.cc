@@ -136,6 +136,16 @@ TEST_F(ApplierTest, RmrfdirRemovesATreeAndCompleteUpdatesRunPrecomplete) {
   EXPECT_TRUE(std::filesystem::exists(dir_ / "lib/z.so"));  // rmdir "lib/" found it not empty
 }
 
+TEST_F(ApplierTest, AFileCanBecomeADirectory) {
+  // As the updater runs it: remove the file, then add below the path (its directory is created).
+  auto result = apply_mar(update_mar("remove \"app.bin\"\nadd \"app.bin/inside\"\n", {{"app.bin/inside", "x"}}), dir_.path());
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_EQ(bh::testing::read_text(dir_ / "app.bin/inside"), "x");
+  // Without the remove, the file is in the way and nothing changes.
+  before_ = snapshot(dir_.path());
+  expect_untouched(apply_mar(update_mar("add \"lib/a.so/x\"\n", {{"lib/a.so/x", "x"}}), dir_.path()), "not a directory");
+}
+
 TEST_F(ApplierTest, AWrongSourceRollsEverythingBack) {
   // The patch was made against another app.bin: its CRC check fails, after an add that ran first.
   const std::string other = std::string(5000, 'a') + "OLD BUILD ID 1234" + std::string(3000, 'b');

@@ -151,6 +151,27 @@ def test_bad_input_is_refused_and_writes_nothing():
         assert r.returncode == 2, r.stderr
 
 
+def test_verify_removes_a_partial_that_does_not_apply():
+    """A directory that becomes a file: the script's order adds the file before removing the
+    directory's contents, so the updater would refuse the partial; --verify finds out."""
+    with TempDir() as d:
+        old, new = os.path.join(d, "old"), os.path.join(d, "new")
+        write(os.path.join(old, "a/b"), b"inside a directory")
+        write(os.path.join(new, "a"), b"now a file")
+        for tree in (old, new):
+            write(os.path.join(tree, "precomplete"), b"")
+        complete_mar(old, os.path.join(d, "old.mar"), "1.0")
+        complete_mar(new, os.path.join(d, "new.mar"), "2.0")
+        out = os.path.join(d, "out.mar")
+        r = run("partial", os.path.join(d, "old.mar"), os.path.join(d, "new.mar"), "-o", out, "--no-cache", "--verify")
+        assert r.returncode == 3, (r.returncode, r.stderr)
+        assert "verification failed" in r.stderr and "removed" in r.stderr, r.stderr
+        assert not os.path.exists(out)
+        # Without --verify the same partial is written (it is what Mozilla's script would make).
+        run("partial", os.path.join(d, "old.mar"), os.path.join(d, "new.mar"), "-o", out, "--no-cache", check=0)
+        assert os.path.exists(out)
+
+
 class Refusals(unittest.TestCase):
     """Each refused update leaves the installation byte-identical."""
 
@@ -257,10 +278,41 @@ class Refusals(unittest.TestCase):
             self.assertIn("No space left on device", f.read())
 
 
+    def test_failure_while_committing_is_undone(self):
+        """The install on a tmpfs with only N free inodes: with few, staging fails; with one fewer
+        than the update needs, the staged files are ready, originals have been moved aside and
+        results renamed in, and making the new directory 'big' fails: everything is undone."""
+        if shutil.which("unshare") is None:
+            self.skipTest("unshare is not installed")
+        script = (
+            'for n in 3 4 5 6 7 8 9; do mount -t tmpfs -o size=16m tmpfs "$1" || exit 9; cp -a "$2"/. "$1"/; '
+            'used=$(df --output=iused "$1" | tail -1); mount -o remount,nr_inodes=$((used + n)) "$1"; '
+            'before=$(cd "$1" && find . -printf "%p %m %s\\n" | sort && find . -type f -exec sha256sum {} + | sort); '
+            'if "$3" apply "$4" "$1" 2>"$5"; then echo "n=$n applied"; else '
+            'after=$(cd "$1" && find . -printf "%p %m %s\\n" | sort && find . -type f -exec sha256sum {} + | sort); '
+            '[ "$before" = "$after" ] && s=unchanged || s=CHANGED; echo "n=$n $s $(tr "\\n" " " < "$5")"; fi; '
+            'umount "$1"; done')
+        mount_point = os.path.join(self.d, "small")
+        os.makedirs(mount_point)
+        cmd = ["unshare", "-m", "bash", "-c", script, "_", mount_point, self.from_tree, os.path.abspath(BIN),
+               self.partial, os.path.join(self.d, "err")]
+        if os.geteuid() != 0:
+            cmd.insert(1, "-r")
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode == 9 or not r.stdout:
+            self.skipTest(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+        lines = r.stdout.splitlines()
+        self.assertNotIn("CHANGED", r.stdout, r.stdout)
+        self.assertTrue(any("unchanged" in l and "installing 'big/data.bin'" in l for l in lines), r.stdout)
+        self.assertTrue(any("unchanged" in l and "staging" in l for l in lines), r.stdout)
+        self.assertTrue(lines[-1].endswith("applied"), r.stdout)
+
+
 class PartialCli(unittest.TestCase):
     test_golden_partial_matches_mozillas = staticmethod(test_golden_partial_matches_mozillas)
     test_cache_is_shared_safely_and_damage_is_recomputed = staticmethod(test_cache_is_shared_safely_and_damage_is_recomputed)
     test_bad_input_is_refused_and_writes_nothing = staticmethod(test_bad_input_is_refused_and_writes_nothing)
+    test_verify_removes_a_partial_that_does_not_apply = staticmethod(test_verify_removes_a_partial_that_does_not_apply)
 
 
 if __name__ == "__main__":
