@@ -39,6 +39,21 @@ Status lzma2_options(const XzSettings& settings, lzma_options_lzma& lzma2) {
   return {};
 }
 
+// The encoder's filter chain for `settings`: [x86 BCJ,] LZMA2. Built in place (the filters point
+// at the options), so it is filled, never copied.
+struct FilterChain {
+  lzma_options_lzma lzma2{};
+  lzma_filter filters[3]{};
+  Status init(const XzSettings& settings) {
+    BH_RETURN_IF_ERROR(lzma2_options(settings, lzma2));
+    std::size_t n = 0;
+    if (settings.x86_bcj) filters[n++] = {LZMA_FILTER_X86, nullptr};
+    filters[n++] = {LZMA_FILTER_LZMA2, &lzma2};
+    filters[n] = {LZMA_VLI_UNKNOWN, nullptr};
+    return {};
+  }
+};
+
 // Room for the worst case, left uninitialised so that the pages the encoder never writes are
 // never touched (a 180 MB bound for a 45 MB result costs no memory), then the exact result.
 class OutputBuffer {
@@ -180,6 +195,10 @@ Result<std::uint64_t> decompress(ByteView input, Compression compression, const 
 
 Result<std::string> decompress_to_string(ByteView input, Compression compression, const DecompressLimits& limits) {
   std::string out;
+  // Sized once from the xz index when it says, so a 200 MB library is not copied as it grows.
+  if (compression == Compression::kXz) {
+    if (auto declared = xz_declared_size(input); declared && *declared <= limits.max_output_bytes) out.reserve(*declared);
+  }
   auto n = decompress(input, compression, limits, [&](ByteView piece) {
     out.append(reinterpret_cast<const char*>(piece.data()), piece.size());
     return Status{};
@@ -189,25 +208,19 @@ Result<std::string> decompress_to_string(ByteView input, Compression compression
 }
 
 std::uint64_t xz_encoder_memory(const XzSettings& settings) {
-  lzma_options_lzma lzma2{};
-  if (!lzma2_options(settings, lzma2)) return 0;
-  lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &lzma2}, {LZMA_VLI_UNKNOWN, nullptr}};
-  const std::uint64_t bytes = lzma_raw_encoder_memusage(filters);
+  FilterChain chain;
+  if (!chain.init(settings)) return 0;
+  const std::uint64_t bytes = lzma_raw_encoder_memusage(chain.filters);
   return bytes == UINT64_MAX ? 0 : bytes;
 }
 
 Result<std::string> compress_xz(ByteView input, const XzSettings& settings) {
-  lzma_options_lzma lzma2{};
-  BH_RETURN_IF_ERROR(lzma2_options(settings, lzma2));
-  lzma_filter filters[3];
-  std::size_t n = 0;
-  if (settings.x86_bcj) filters[n++] = {LZMA_FILTER_X86, nullptr};
-  filters[n++] = {LZMA_FILTER_LZMA2, &lzma2};
-  filters[n] = {LZMA_VLI_UNKNOWN, nullptr};
+  FilterChain chain;
+  BH_RETURN_IF_ERROR(chain.init(settings));
   // The streaming encoder, as the xz tool uses single-threaded: its block headers carry no
   // sizes, unlike lzma_stream_buffer_encode, so the bytes match the tool's.
   lzma_stream strm = LZMA_STREAM_INIT;
-  if (lzma_stream_encoder(&strm, filters, LZMA_CHECK_CRC64) != LZMA_OK) {
+  if (lzma_stream_encoder(&strm, chain.filters, LZMA_CHECK_CRC64) != LZMA_OK) {
     return fail(internal_error("lzma_stream_encoder failed"));
   }
   OutputBuffer out(lzma_stream_buffer_bound(input.size()));
@@ -232,17 +245,12 @@ struct EncodedBlock {
 };
 
 Result<EncodedBlock> encode_block(ByteView input, const XzSettings& settings) {
-  lzma_options_lzma lzma2{};
-  BH_RETURN_IF_ERROR(lzma2_options(settings, lzma2));
-  lzma_filter filters[3];
-  std::size_t n = 0;
-  if (settings.x86_bcj) filters[n++] = {LZMA_FILTER_X86, nullptr};
-  filters[n++] = {LZMA_FILTER_LZMA2, &lzma2};
-  filters[n] = {LZMA_VLI_UNKNOWN, nullptr};
+  FilterChain chain;
+  BH_RETURN_IF_ERROR(chain.init(settings));
   lzma_block block{};
   block.version = 0;
   block.check = LZMA_CHECK_CRC64;
-  block.filters = filters;
+  block.filters = chain.filters;
   EncodedBlock out;
   OutputBuffer buffer(lzma_block_buffer_bound(input.size()));
   std::size_t written = 0;

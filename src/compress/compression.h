@@ -38,7 +38,7 @@ struct DecompressLimits {
 // anything else after the last stream is an error.
 Result<std::uint64_t> decompress(ByteView input, Compression compression, const DecompressLimits& limits,
                                  const ByteSink& sink);
-// The same into a string.
+// The same into a string (sized from the xz index when the stream declares its size).
 Result<std::string> decompress_to_string(ByteView input, Compression compression, const DecompressLimits& limits);
 
 // How Mozilla's packaging compresses entries. Its command, `XZ_OPT="-T1 -7e" xz --compress

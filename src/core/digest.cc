@@ -29,24 +29,4 @@ std::string md5_hex(std::string_view data) { return digest_hex(EVP_md5(), data);
 std::string sha256_hex(std::string_view data) { return digest_hex(EVP_sha256(), data); }
 std::string sha512_hex(std::string_view data) { return digest_hex(EVP_sha512(), data); }
 
-struct Sha512Stream::Context {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  ~Context() { EVP_MD_CTX_free(md); }
-};
-
-Sha512Stream::Sha512Stream() : context_(std::make_unique<Context>()) {
-  EVP_DigestInit_ex(context_->md, EVP_sha512(), nullptr);
-}
-Sha512Stream::~Sha512Stream() = default;
-
-void Sha512Stream::update(std::string_view piece) { EVP_DigestUpdate(context_->md, piece.data(), piece.size()); }
-
-std::string Sha512Stream::finish_hex() {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context_->md, out, &length);
-  EVP_DigestInit_ex(context_->md, EVP_sha512(), nullptr);
-  return hex(out, length);
-}
-
 }  // namespace bh

@@ -1,7 +1,6 @@
 // Message digests over byte strings (OpenSSL EVP). Pure functions; thread-safe.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,23 +16,5 @@ std::string sha256_hex(std::string_view data);
 // Lower-case hex SHA-512 of `data` (128 characters): the identity of a file's content in the
 // partial builder and its patch cache (Mozilla's funsize keys its diff cache the same way).
 std::string sha512_hex(std::string_view data);
-
-// SHA-512 over data that arrives in pieces (a decompressing stream). Not copyable; one thread at
-// a time.
-class Sha512Stream {
- public:
-  Sha512Stream();
-  ~Sha512Stream();
-  Sha512Stream(const Sha512Stream&) = delete;
-  Sha512Stream& operator=(const Sha512Stream&) = delete;
-
-  void update(std::string_view piece);
-  // The digest of everything fed so far, as lower-case hex; the stream then starts over.
-  std::string finish_hex();
-
- private:
-  struct Context;
-  std::unique_ptr<Context> context_;
-};
 
 }  // namespace bh

@@ -16,6 +16,7 @@
 #include "core/byte_view.h"
 #include "core/byte_order.h"
 #include "core/file_descriptor.h"
+#include "core/file_io.h"
 #include "core/mapped_file.h"
 #include "mar/mar_writer.h"
 
@@ -33,29 +34,6 @@ Status errno_status(const std::string& what) {
   return io_error(fmt::format("{}: {}", what, std::strerror(err)));
 }
 
-// Opens (creating as needed) each directory of `dirs` below `root`, never following a symlink.
-Result<FileDescriptor> open_directory_beneath(int root, std::string_view dirs) {
-  FileDescriptor current(::dup(root));
-  if (current.get() < 0) return fail(errno_status("dup"));
-  std::size_t start = 0;
-  while (start < dirs.size()) {
-    std::size_t slash = dirs.find('/', start);
-    if (slash == std::string_view::npos) slash = dirs.size();
-    const std::string component(dirs.substr(start, slash - start));
-    if (::mkdirat(current.get(), component.c_str(), 0755) != 0 && errno != EEXIST) {
-      return fail(errno_status(fmt::format("creating directory '{}'", dirs.substr(0, slash))));
-    }
-    FileDescriptor next(::openat(current.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (next.get() < 0) {
-      return fail(errno_status(fmt::format("opening directory '{}' (a symlink or a file is in the way?)",
-                                           dirs.substr(0, slash))));
-    }
-    current = std::move(next);
-    start = slash + 1;
-  }
-  return current;
-}
-
 std::string temporary_name(std::string_view leaf) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return fmt::format(".{}.bh-tmp-{:016x}", leaf.substr(0, 200), rng());
@@ -66,7 +44,7 @@ Result<std::uint64_t> extract_one(int root, const MarArchive& archive, const Mar
   const std::size_t slash = entry.name.rfind('/');
   const std::string_view dirs = slash == std::string::npos ? std::string_view{} : std::string_view(entry.name).substr(0, slash);
   const std::string leaf = slash == std::string::npos ? entry.name : entry.name.substr(slash + 1);
-  BH_ASSIGN_OR_RETURN(FileDescriptor parent, open_directory_beneath(root, dirs));
+  BH_ASSIGN_OR_RETURN(FileDescriptor parent, open_directory_beneath(root, dirs, {.create = true, .created = nullptr}));
   const std::string tmp = temporary_name(leaf);
   FileDescriptor out(::openat(parent.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (out.get() < 0) return fail(errno_status("creating a file"));
@@ -103,6 +81,18 @@ Result<std::uint64_t> extract_one(int root, const MarArchive& archive, const Mar
 }
 
 }  // namespace
+
+Result<std::string> decompress_entry(const MarArchive& archive, const MarEntry& entry,
+                                     const compress::DecompressLimits& limits) {
+  const ByteView bytes = archive.entry_bytes(entry);
+  if (bytes.empty()) {
+    return fail(invalid_argument(fmt::format("entry '{}' is empty: there is no compressed stream to decode (the "
+                                             "updater rejects such entries)", entry.name)));
+  }
+  auto out = compress::decompress_to_string(bytes, detect_compression(bytes), limits);
+  if (!out) return fail(out.error().with_context(fmt::format("entry '{}'", entry.name)));
+  return out;
+}
 
 Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request, Executor& executor) {
   if (!archive.safe_to_extract()) {

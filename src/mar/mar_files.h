@@ -39,6 +39,12 @@ struct ExtractSummary {
 // Entries are written on the executor (up to request.jobs at once; 0: its CPU budget).
 Result<ExtractSummary> extract_archive(const MarArchive& archive, const ExtractRequest& request, Executor& executor);
 
+// One entry's decompressed content (compression detected by magic), within `limits`. A
+// zero-length entry is refused (the updater rejects it: there is no stream to decode); errors
+// name the entry.
+Result<std::string> decompress_entry(const MarArchive& archive, const MarEntry& entry,
+                                     const compress::DecompressLimits& limits);
+
 struct CreateEntrySource {
   std::string name;             // the name stored in the archive
   std::filesystem::path path;   // the file read

@@ -15,7 +15,9 @@
 #include <fmt/format.h>
 
 #include "core/file_descriptor.h"
+#include "core/file_io.h"
 #include "diff/mbdiff_patch.h"
+#include "mar/mar_files.h"
 #include "record/mozilla_version.h"
 
 namespace bh::update {
@@ -61,39 +63,9 @@ class Installation {
 
   int root() const { return root_.get(); }
 
-  // The directory holding `path`, opened without following symlinks. kNotFound when a directory
-  // on the way is missing (unless `create`, which makes it and records it in `created`).
+  // The directory holding `path`, opened without following symlinks (core/file_io.h).
   Result<FileDescriptor> open_parent(std::string_view path, bool create, std::vector<std::string>* created) const {
-    const auto [dirs, leaf] = split_parent(path);
-    FileDescriptor current(::dup(root_.get()));
-    if (current.get() < 0) return fail(errno_status("dup"));
-    std::size_t start = 0;
-    while (start < dirs.size()) {
-      std::size_t slash = dirs.find('/', start);
-      if (slash == std::string_view::npos) slash = dirs.size();
-      const std::string component(dirs.substr(start, slash - start));
-      FileDescriptor next(::openat(current.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (next.get() < 0 && errno == ENOENT && create) {
-        if (::mkdirat(current.get(), component.c_str(), 0755) != 0) {
-          return fail(errno_status(fmt::format("creating directory '{}'", dirs.substr(0, slash))));
-        }
-        if (created != nullptr) created->emplace_back(dirs.substr(0, slash));
-        next = FileDescriptor(::openat(current.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      }
-      if (next.get() < 0) {
-        const int err = errno;
-        if (err == ENOENT) return fail(not_found(fmt::format("'{}' does not exist", dirs.substr(0, slash))));
-        if (err == ELOOP || err == ENOTDIR) {
-          return fail(invalid_argument(fmt::format("'{}' leads through '{}', which is a symlink or not a directory",
-                                                   path, dirs.substr(0, slash))));
-        }
-        return fail(errno_status(fmt::format("opening directory '{}'", dirs.substr(0, slash)), err));
-      }
-      current = std::move(next);
-      start = slash + 1;
-    }
-    (void)leaf;
-    return current;
+    return open_directory_beneath(root_.get(), split_parent(path).first, {.create = create, .created = created});
   }
 
   Result<Found> lookup(std::string_view path) const {
@@ -126,31 +98,13 @@ class Installation {
       if (errno == ELOOP) return fail(invalid_argument(fmt::format("'{}' is a symlink", path)));
       return fail(errno_status(fmt::format("reading '{}'", path)));
     }
-    return read_all(fd.get(), path, max_bytes);
-  }
-
-  static Result<std::string> read_all(int fd, std::string_view what, std::uint64_t max_bytes) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return fail(errno_status(fmt::format("examining '{}'", what)));
-    if (!S_ISREG(st.st_mode)) return fail(invalid_argument(fmt::format("'{}' is not a regular file", what)));
-    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-      return fail(too_large(fmt::format("'{}' is larger than {} bytes", what, max_bytes)));
-    }
-    std::string data(static_cast<std::size_t>(st.st_size), '\0');
-    std::size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return fail(errno_status(fmt::format("reading '{}'", what)));
-      done += static_cast<std::size_t>(n);
-    }
-    return data;
+    return read_fd(fd.get(), path, max_bytes);
   }
 
   // Every file and directory below `dir` ("d/"), as rmrfdir expands it: files, then the
   // directory itself after its contents.
   Status expand_tree(const std::string& dir, const Step& origin, std::vector<Step>& out) const {
-    auto parent = open_parent(dir + "x", false, nullptr);  // opens `dir` itself
+    auto parent = open_directory_beneath(root_.get(), std::string_view(dir).substr(0, dir.size() - 1));
     if (!parent) return parent.error().code() == Code::kNotFound ? Status{} : parent.error();
     DIR* listing = ::fdopendir(::dup(parent->get()));
     if (listing == nullptr) return errno_status(fmt::format("listing '{}'", dir));
@@ -268,7 +222,7 @@ Result<std::string> Update::current_content(const std::string& path, std::uint32
     mode = it->second.mode;
     FileDescriptor fd(::openat(staging_.get(), it->second.staged.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return fail(errno_status("reading a staged file"));
-    return Installation::read_all(fd.get(), path, limit);
+    return read_fd(fd.get(), path, limit);
   }
   BH_ASSIGN_OR_RETURN(Found found, install_.lookup(path));
   if (found.kind == Kind::kMissing) return fail(invalid_argument(fmt::format("'{}' does not exist", path)));
@@ -281,11 +235,7 @@ Result<std::string> Update::current_content(const std::string& path, std::uint32
 Result<std::string> Update::entry_content(const std::string& name, std::string_view role) {
   const MarEntry* entry = mar_.find(name);
   if (entry == nullptr) return fail(invalid_argument(fmt::format("the MAR has no entry '{}' ({})", name, role)));
-  const ByteView bytes = mar_.entry_bytes(*entry);
-  if (bytes.empty()) return fail(invalid_argument(fmt::format("entry '{}' is empty (the updater rejects it)", name)));
-  auto out = compress::decompress_to_string(bytes, compress::detect_compression(bytes), request_.limits);
-  if (!out) return fail(out.error().with_context(fmt::format("entry '{}'", name)));
-  return out;
+  return mar::decompress_entry(mar_, *entry, request_.limits);
 }
 
 Status Update::stage(const std::string& path, std::string_view content, std::uint32_t mode) {

@@ -5,12 +5,14 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "core/digest.h"
 #include "diff/mbdiff_diff.h"
+#include "mar/mar_files.h"
 #include "mar/mar_writer.h"
 #include "update/partial_rules.h"
 
@@ -42,21 +44,9 @@ std::uint64_t estimated_size(ByteView entry) {
 }
 
 Result<std::string> decompress_entry(const MarArchive& archive, const MarEntry& entry) {
-  const ByteView bytes = archive.entry_bytes(entry);
-  if (bytes.empty()) return fail(invalid_argument(fmt::format("entry '{}' is empty (the updater rejects it)", entry.name)));
   compress::DecompressLimits limits;
   limits.max_output_bytes = kMaxFileBytes;
-  std::string out;
-  // Sized once from the xz index, so a 200 MB library is not copied while the string grows.
-  if (compress::detect_compression(bytes) == Compression::kXz) {
-    if (auto declared = compress::xz_declared_size(bytes); declared && *declared <= kMaxFileBytes) out.reserve(*declared);
-  }
-  auto n = compress::decompress(bytes, compress::detect_compression(bytes), limits, [&](ByteView piece) {
-    out.append(as_chars(piece));
-    return Status{};
-  });
-  if (!n) return fail(n.error().with_context(fmt::format("decompressing '{}'", entry.name)));
-  return out;
+  return mar::decompress_entry(archive, entry, limits);
 }
 
 // What the jobs may hold: the budget less what the build holds anyway, the two MARs (read
@@ -101,6 +91,7 @@ class Builder {
   Result<PartialBuild> run();
 
  private:
+  void classify();
   Status choose_output();
   Status prepare_full_entries();
   Status run_pair_jobs();
@@ -122,15 +113,38 @@ class Builder {
   std::map<std::string, const MarEntry*> to_entries_;
   std::map<std::string, std::string> recompressed_;  // TO entries in the output compression, when TO's differs
   std::vector<PairJob> jobs_;
-  std::vector<std::string> identical_;  // pairs whose entries are byte-identical
+  std::set<std::string> identical_;  // in both MARs, entries byte-identical, no rule ships them
 
   std::mutex progress_mutex_;
   PartialProgress progress_;
 };
 
-Status Builder::choose_output() {
+// Every file in both MARs that no rule ships anyway: byte-identical entries are unchanged without
+// being read; the others become jobs (decompressed, compared, diffed when they differ).
+void Builder::classify() {
   for (const MarEntry& e : from_.entries()) from_entries_.emplace(e.name, &e);
   for (const MarEntry& e : to_.entries()) to_entries_.emplace(e.name, &e);
+  for (const auto& [name, old_entry] : from_entries_) {
+    const auto to = to_entries_.find(name);
+    if (to == to_entries_.end() || is_manifest_file(name) || is_add_if_not_file(name) ||
+        is_forced_file(name, options_.forced)) {
+      continue;
+    }
+    if (same_bytes(from_.entry_bytes(*old_entry), to_.entry_bytes(*to->second))) {
+      identical_.insert(name);
+      continue;
+    }
+    PairJob job;
+    job.path = name;
+    job.old_entry = old_entry;
+    job.new_entry = to->second;
+    job.old_estimate = estimated_size(from_.entry_bytes(*old_entry));
+    job.new_estimate = estimated_size(to_.entry_bytes(*to->second));
+    jobs_.push_back(std::move(job));
+  }
+}
+
+Status Builder::choose_output() {
   const MarEntry* reference = to_.find("updatev3.manifest");
   if (reference == nullptr || reference->size == 0) {
     for (const MarEntry& e : to_.entries()) {
@@ -182,11 +196,8 @@ Result<std::string> Builder::compress_full(ByteView raw) {
 Status Builder::prepare_full_entries() {
   std::vector<const MarEntry*> todo;
   for (const auto& [name, entry] : to_entries_) {
-    if (is_manifest_file(name) || compress::detect_compression(to_.entry_bytes(*entry)) == result_.compression) continue;
-    // A file byte-identical in both MARs is never shipped unless a rule forces it.
-    const auto old_entry = from_entries_.find(name);
-    if (old_entry != from_entries_.end() && !is_add_if_not_file(name) && !is_forced_file(name, options_.forced) &&
-        same_bytes(from_.entry_bytes(*old_entry->second), to_.entry_bytes(*entry))) {
+    if (is_manifest_file(name) || identical_.contains(name) ||
+        compress::detect_compression(to_.entry_bytes(*entry)) == result_.compression) {
       continue;
     }
     todo.push_back(entry);
@@ -251,32 +262,30 @@ Status Builder::run_pair(PairJob& job) {
     if (job.use_patch) job.patch = std::move(patch);
     job.seconds = seconds_since(start);
   };
+  auto key = [&] { return PatchKey{job.old_digest, job.new_digest, diff::output_identity(params), patch_identity_}; };
   auto lookup = [&]() -> std::optional<CachedPatch> {
     if (cache == nullptr) return std::nullopt;
-    return cache->get({job.old_digest, job.new_digest, diff::output_identity(params), patch_identity_});
+    return cache->get(key());
   };
-  if (!job.old_digest.empty()) {
-    job.changed = job.old_digest != job.new_digest || job.old_size != job.new_size;
-    if (!job.changed) {
-      job.seconds = seconds_since(start);
-      return {};
-    }
-    if (auto cached = lookup()) {
-      decide(std::move(cached->compressed_patch), true);
-      return {};
-    }
-  }
-
-  // Both contents and the diff's own estimate, held from the start: a job never waits for more
-  // while holding memory, so two jobs cannot wait on each other. A job larger than the whole
+  // The contents are read only when the memo did not know them, or when they must be diffed.
+  // Both contents and the diff's own estimate are held from the start: a job never waits for
+  // more while holding memory, so two jobs cannot wait on each other. A job larger than the whole
   // budget runs alone instead of failing.
-  const std::uint64_t need = job.old_estimate + job.new_estimate +
-                             diff::estimate_diff_memory(job.old_estimate, job.new_estimate, params, executor_.cpu_budget());
-  const std::uint64_t hold = budget_.total() == 0 ? need : std::min(need, budget_.total());
-  BH_ASSIGN_OR_RETURN(MemoryReservation reservation, budget_.reserve(hold, job.path));
-  BH_ASSIGN_OR_RETURN(std::string old_data, decompress_entry(from_, *job.old_entry));
-  BH_ASSIGN_OR_RETURN(std::string new_data, decompress_entry(to_, *job.new_entry));
+  MemoryReservation reservation;
+  std::string old_data;
+  std::string new_data;
+  bool loaded = false;
+  auto load = [&]() -> Status {
+    const std::uint64_t need = job.old_estimate + job.new_estimate +
+                               diff::estimate_diff_memory(job.old_estimate, job.new_estimate, params, executor_.cpu_budget());
+    BH_ASSIGN_OR_RETURN(reservation, budget_.reserve(budget_.total() == 0 ? need : std::min(need, budget_.total()), job.path));
+    BH_ASSIGN_OR_RETURN(old_data, decompress_entry(from_, *job.old_entry));
+    BH_ASSIGN_OR_RETURN(new_data, decompress_entry(to_, *job.new_entry));
+    loaded = true;
+    return {};
+  };
   if (job.old_digest.empty()) {
+    BH_RETURN_IF_ERROR(load());
     job.old_size = old_data.size();
     job.new_size = new_data.size();
     job.old_digest = sha512_hex(old_data);
@@ -285,16 +294,17 @@ Status Builder::run_pair(PairJob& job) {
       cache->remember_entry(old_entry_id, {job.old_digest, job.old_size});
       cache->remember_entry(new_entry_id, {job.new_digest, job.new_size});
     }
-    job.changed = job.old_digest != job.new_digest || job.old_size != job.new_size;
-    if (!job.changed) {
-      job.seconds = seconds_since(start);
-      return {};
-    }
-    if (auto cached = lookup()) {
-      decide(std::move(cached->compressed_patch), true);
-      return {};
-    }
   }
+  job.changed = job.old_digest != job.new_digest || job.old_size != job.new_size;
+  if (!job.changed) {
+    job.seconds = seconds_since(start);
+    return {};
+  }
+  if (auto cached = lookup()) {
+    decide(std::move(cached->compressed_patch), true);
+    return {};
+  }
+  if (!loaded) BH_RETURN_IF_ERROR(load());
   diff::DiffRequest request{as_bytes(old_data), as_bytes(new_data), params, {}};
   auto raw = diff::make_patch(request, executor_);
   if (!raw) return raw.error().with_context(fmt::format("diffing '{}'", job.path));
@@ -306,32 +316,13 @@ Status Builder::run_pair(PairJob& job) {
   if (!packed) return packed.error().with_context(fmt::format("compressing the patch of '{}'", job.path));
   if (cache != nullptr) {
     // A cache that cannot be written costs a recomputation later, never this build.
-    (void)cache->put({job.old_digest, job.new_digest, diff::output_identity(params), patch_identity_},
-                     {*packed, full_bytes, packed->size() < full_bytes});
+    (void)cache->put(key(), {*packed, full_bytes, packed->size() < full_bytes});
   }
   decide(std::move(*packed), false);
   return {};
 }
 
 Status Builder::run_pair_jobs() {
-  for (const auto& [name, old_entry] : from_entries_) {
-    const auto to = to_entries_.find(name);
-    if (to == to_entries_.end() || is_manifest_file(name) || is_add_if_not_file(name) ||
-        is_forced_file(name, options_.forced)) {
-      continue;
-    }
-    if (same_bytes(from_.entry_bytes(*old_entry), to_.entry_bytes(*to->second))) {
-      identical_.push_back(name);
-      continue;
-    }
-    PairJob job;
-    job.path = name;
-    job.old_entry = old_entry;
-    job.new_entry = to->second;
-    job.old_estimate = estimated_size(from_.entry_bytes(*old_entry));
-    job.new_estimate = estimated_size(to_.entry_bytes(*to->second));
-    jobs_.push_back(std::move(job));
-  }
   // Largest first, so the biggest diff does not start last and finish alone.
   std::stable_sort(jobs_.begin(), jobs_.end(), [](const PairJob& a, const PairJob& b) { return a.new_estimate > b.new_estimate; });
   progress_.files_total = jobs_.size();
@@ -344,6 +335,7 @@ Status Builder::run_pair_jobs() {
 }
 
 Result<PartialBuild> Builder::run() {
+  classify();
   BH_RETURN_IF_ERROR(choose_output());
   BH_RETURN_IF_ERROR(prepare_full_entries());
   BH_RETURN_IF_ERROR(run_pair_jobs());
@@ -359,7 +351,7 @@ Result<PartialBuild> Builder::run() {
     if (auto it = job_by_path.find(name); it != job_by_path.end()) {
       f.digest = old_side ? it->second->old_digest : it->second->new_digest;
       f.size = old_side ? it->second->old_size : it->second->new_size;
-    } else if (std::binary_search(identical_.begin(), identical_.end(), name)) {
+    } else if (identical_.contains(name)) {
       f.digest = "identical-entry";
     }
     return f;

@@ -13,12 +13,7 @@
 namespace bh::update {
 namespace {
 
-ApplyRequest apply_request(const std::filesystem::path& dir) {
-  ApplyRequest request;
-  request.directory = dir;
-  return request;
-}
-
+using testing::apply_request;
 using testing::FileMap;
 
 std::filesystem::path golden(const std::string& name) {

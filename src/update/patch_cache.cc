@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include <fmt/format.h>
@@ -70,10 +69,6 @@ Result<CachedPatch> decode_entry(std::string_view bytes, const std::string& key_
   return value;
 }
 
-std::string random_suffix() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
-}
 
 }  // namespace
 
@@ -123,26 +118,22 @@ Status DirectoryPatchCache::put(const PatchKey& key, const CachedPatch& value) {
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) return io_error(fmt::format("patch cache {}: {}", path.parent_path().string(), ec.message()));
   const std::string bytes = encode_entry(key, value);
-  const std::filesystem::path tmp = path.parent_path() / (".tmp-" + random_suffix());
-  FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return io_error(fmt::format("patch cache {}: {}", tmp.string(), std::strerror(errno)));
-  Status written = write_all(fd.get(), bytes, tmp.string());
-  if (written && ::close(fd.release()) != 0) written = io_error(fmt::format("closing {}", tmp.string()));
-  if (written && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    written = io_error(fmt::format("patch cache {}: {}", path.string(), std::strerror(errno)));
-  }
-  if (!written) {
-    ::unlink(tmp.c_str());
-    return written;
-  }
+  BH_RETURN_IF_ERROR(write_file_atomically(path, bytes));
   ++writes_;
-  evict_if_needed();
+  account(bytes.size());
   return {};
 }
 
-void DirectoryPatchCache::evict_if_needed() {
+// The size is known from one scan, then kept up to date by this process's writes; the directory
+// is scanned again only when that total passes the limit (other processes' writes are found
+// then), not after every write.
+void DirectoryPatchCache::account(std::uint64_t written) {
   if (max_bytes_ == 0) return;
   MutexLock lock(evict_mutex_);
+  if (known_bytes_ && *known_bytes_ + written <= max_bytes_) {
+    *known_bytes_ += written;
+    return;
+  }
   struct Entry {
     std::filesystem::path path;
     std::uint64_t size;
@@ -153,22 +144,24 @@ void DirectoryPatchCache::evict_if_needed() {
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(directory_, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->path().extension() != ".patch") continue;
     struct stat st {};
-    if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     entries.push_back({it->path(), static_cast<std::uint64_t>(st.st_size), mtime});
     total += static_cast<std::uint64_t>(st.st_size);
   }
-  if (total <= max_bytes_) return;
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
-  for (const Entry& e : entries) {
-    if (total <= max_bytes_) break;
-    // Another process may have evicted it already; either way it is gone.
-    ::unlink(e.path.c_str());
-    total -= e.size;
-    ++evictions_;
+  if (total > max_bytes_) {
+    // Least recently used first: patches and entry memos alike (reads refresh both).
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
+    for (const Entry& e : entries) {
+      if (total <= max_bytes_) break;
+      // Another process may have evicted it already; either way it is gone.
+      ::unlink(e.path.c_str());
+      total -= e.size;
+      ++evictions_;
+    }
   }
+  known_bytes_ = total;
 }
 
 // entries/ab/<sha256>: "<sha512> <size> <sha256 of that text>\n"; anything else is a miss.
@@ -189,6 +182,7 @@ std::optional<ContentId> DirectoryPatchCache::lookup_entry(const std::string& en
     return std::nullopt;
   }
   if (id.sha512.size() != 128) return std::nullopt;
+  ::utimensat(AT_FDCWD, (directory_ / "entries" / entry_sha256.substr(0, 2) / entry_sha256).c_str(), nullptr, 0);
   return id;
 }
 
@@ -198,13 +192,8 @@ void DirectoryPatchCache::remember_entry(const std::string& entry_sha256, const 
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const std::string body = fmt::format("{} {}", content.sha512, content.size);
-  const std::filesystem::path tmp = dir / (".tmp-" + random_suffix());
-  FileDescriptor fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return;
-  const bool written = write_all(fd.get(), body + " " + sha256_hex(body) + "\n", tmp.string()).is_ok();
-  if (::close(fd.release()) != 0 || !written || ::rename(tmp.c_str(), (dir / entry_sha256).c_str()) != 0) {
-    ::unlink(tmp.c_str());
-  }
+  const std::string text = body + " " + sha256_hex(body) + "\n";
+  if (write_file_atomically(dir / entry_sha256, text)) account(text.size());
 }
 
 PatchCacheStats DirectoryPatchCache::stats() const {

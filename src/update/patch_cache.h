@@ -14,7 +14,8 @@
 // and reported as a miss, never used. Writes go to a temporary name and are renamed into place,
 // so several processes can share one directory (the last complete write wins; readers see a whole
 // entry or none). Reads refresh an entry's modification time; after a write, the oldest entries
-// are evicted until the directory is under its size limit.
+// are evicted until the directory is under its size limit (the size is tracked, the directory
+// scanned only when the total passes the limit).
 //
 // Thread safety: every member is safe for concurrent use, across processes too.
 // Failure: get() never fails (a miss); put() returns kIoError when the entry cannot be written
@@ -96,11 +97,13 @@ class DirectoryPatchCache final : public PatchCache {
  private:
   DirectoryPatchCache(std::filesystem::path directory, std::uint64_t max_bytes)
       : directory_(std::move(directory)), max_bytes_(max_bytes) {}
-  void evict_if_needed() EXCLUDES(evict_mutex_);
+  // Counts `written` bytes against the limit; scans and evicts when the total passes it.
+  void account(std::uint64_t written) EXCLUDES(evict_mutex_);
 
   const std::filesystem::path directory_;
   const std::uint64_t max_bytes_;
   Mutex evict_mutex_;  // one eviction pass at a time in this process
+  std::optional<std::uint64_t> known_bytes_ GUARDED_BY(evict_mutex_);
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, corrupt_{0}, writes_{0}, evictions_{0};
 };
 

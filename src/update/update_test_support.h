@@ -10,6 +10,7 @@
 
 #include "compress/compression.h"
 #include "mar/mar_writer.h"
+#include "update/applier.h"
 #include "test_support.h"
 
 namespace bh::update::testing {
@@ -19,6 +20,13 @@ struct TestFile {
   std::uint32_t mode = 0644;
 };
 using FileMap = std::map<std::string, TestFile>;
+
+// What apply_update needs to apply to `dir`, nothing else asked.
+inline ApplyRequest apply_request(const std::filesystem::path& dir) {
+  ApplyRequest request;
+  request.directory = dir;
+  return request;
+}
 
 // A complete MAR as make_full_update.sh packs one: a `type "complete"` manifest, then the files
 // in reverse order, each xz'd (with BCJ when `x86`).

@@ -16,8 +16,6 @@
 namespace bh::update {
 namespace {
 
-bool is_manifest_name(const std::string& path) { return is_manifest_file(path); }
-
 // `kept`: add-if-not targets that existed before: the updater keeps the installed file on
 // purpose (a channel-prefs.js or update-settings.ini of the installation), so its content is not
 // TO's to judge.
@@ -29,12 +27,12 @@ Status compare_tree(const std::filesystem::path& dir, const mar::MarArchive& to,
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file()) continue;
     const std::string path = std::filesystem::relative(it->path(), dir).generic_string();
-    if (!is_manifest_name(path)) found.insert(path);
+    if (!is_manifest_file(path)) found.insert(path);
   }
   if (ec) return io_error(fmt::format("listing {}: {}", dir.string(), ec.message()));
   std::vector<const mar::MarEntry*> expected;
   for (const mar::MarEntry& e : to.entries()) {
-    if (is_manifest_name(e.name)) continue;
+    if (is_manifest_file(e.name)) continue;
     if (found.erase(e.name) == 0) return internal_error(fmt::format("verification failed: '{}' is missing after applying", e.name));
     if (!kept.contains(e.name)) expected.push_back(&e);
   }
@@ -44,8 +42,7 @@ Status compare_tree(const std::filesystem::path& dir, const mar::MarArchive& to,
   }
   return executor.parallel_for(expected.size(), request.jobs, [&](std::size_t i) -> Status {
     const mar::MarEntry& entry = *expected[i];
-    const ByteView stored = to.entry_bytes(entry);
-    BH_ASSIGN_OR_RETURN(std::string want, compress::decompress_to_string(stored, compress::detect_compression(stored), {}));
+    BH_ASSIGN_OR_RETURN(std::string want, mar::decompress_entry(to, entry, {}));
     BH_ASSIGN_OR_RETURN(std::string got, read_file(dir / entry.name, std::size_t{4} << 30));
     if (got != want) return internal_error(fmt::format("verification failed: '{}' differs from TO's after applying", entry.name));
     return {};
@@ -77,8 +74,7 @@ Status verify_partial(const mar::MarArchive& partial, const mar::MarArchive& fro
   std::set<std::string> kept;
   if (status) {
     if (const mar::MarEntry* m = partial.find("updatev3.manifest"); m != nullptr) {
-      const ByteView bytes = partial.entry_bytes(*m);
-      auto text = compress::decompress_to_string(bytes, compress::detect_compression(bytes), {});
+      auto text = mar::decompress_entry(partial, *m, {});
       auto manifest = text ? parse_manifest(*text) : Result<Manifest>(fail(text.error()));
       if (manifest) {
         for (const ManifestAction& a : manifest->actions) {
