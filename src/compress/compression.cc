@@ -344,9 +344,16 @@ Result<bool> xz_uses_x86_filter(ByteView data) {
 
 Result<std::uint64_t> xz_declared_size(ByteView data) {
   if (data.size() < 2 * LZMA_STREAM_HEADER_SIZE) return fail(bad_stream("xz", "too short for a stream"));
+  // The footer is read from the end, so the start must be this stream's header too (found by
+  // fuzz_mar_reader: bytes that are not xz but end like an xz stream).
+  lzma_stream_flags header{};
+  if (lzma_stream_header_decode(&header, data.data()) != LZMA_OK) return fail(bad_stream("xz", "bad stream header"));
   lzma_stream_flags footer{};
   if (lzma_stream_footer_decode(&footer, data.data() + data.size() - LZMA_STREAM_HEADER_SIZE) != LZMA_OK) {
     return fail(bad_stream("xz", "bad stream footer"));
+  }
+  if (lzma_stream_flags_compare(&header, &footer) != LZMA_OK) {
+    return fail(bad_stream("xz", "stream header and footer disagree"));
   }
   if (footer.backward_size > data.size() - 2 * LZMA_STREAM_HEADER_SIZE) return fail(bad_stream("xz", "index out of bounds"));
   const std::size_t index_start = data.size() - LZMA_STREAM_HEADER_SIZE - footer.backward_size;

@@ -283,6 +283,10 @@ TEST(Compression, ReadsTheDeclaredSizeFromTheIndex) {
   EXPECT_FALSE(xz_declared_size(bytes_of(*single + *single)));  // two streams
   EXPECT_FALSE(xz_declared_size(bytes_of(single->substr(0, single->size() - 1))));
   EXPECT_FALSE(xz_declared_size(bytes_of("BZh91AY&SY0000000000000000000")));
+  // Not xz at the start, an xz stream's tail at the end: refused (found by fuzz_mar_reader).
+  std::string impostor = *single;
+  impostor[1] = 'Z';
+  EXPECT_FALSE(xz_declared_size(bytes_of(impostor)));
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ Result<CachedPatch> decode_entry(std::string_view bytes, const std::string& key_
   CachedPatch value;
   BH_ASSIGN_OR_RETURN(value.compared_full_size, in.next_u64_be("full size"));
   BH_ASSIGN_OR_RETURN(ByteView won, in.next_bytes(1, "decision"));
-  value.patch_won = won[0] != 0;
+  if (won[0] > 1) return fail(corrupt("bad decision byte"));
+  value.patch_won = won[0] == 1;
   BH_ASSIGN_OR_RETURN(std::uint64_t patch_length, in.next_u64_be("patch length"));
   BH_ASSIGN_OR_RETURN(ByteView patch, in.next_bytes(patch_length, "patch"));
   if (in.position() != in.size()) return fail(corrupt("trailing bytes"));
