@@ -1,10 +1,12 @@
 #include "app/serve.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
 #include "core/metrics.h"
 #include "core/version.h"
+#include "server/ingest_routes.h"
 #include "server/ops_routes.h"
 #include "server/page_routes.h"
 #include "server/records_routes.h"
@@ -34,6 +36,7 @@ class ServeApp {
     store_ = std::make_unique<NotifyingRecordStore>(std::move(store));
     BH_RETURN_IF_ERROR(seed());
     BH_RETURN_IF_ERROR(start_search());
+    BH_ASSIGN_OR_RETURN(validator_, SchemaValidator::create_builtin());
     register_modules();
     auto server = HttpServer::start(
         config_.http, [this](HttpRequest r, Responder respond) { router_->dispatch(std::move(r), std::move(respond)); },
@@ -45,6 +48,11 @@ class ServeApp {
                                 {"store", store_->describe()},
                                 {"cpu_budget", executor_.cpu_budget()},
                                 {"version", std::string(version_info().version)}});
+    if (config_.queue) {
+      BH_ASSIGN_OR_RETURN(queue_, QueueConsumer::create(*config_.queue, *store_, *validator_, executor_, metrics_,
+                                                        logger_->child("sqs")));
+      queue_->start();
+    }
     if (!config_.port_file.empty()) {
       BH_RETURN_IF_ERROR(write_file_atomically(config_.port_file, std::to_string(server_->port()) + "\n"));
     }
@@ -60,6 +68,7 @@ class ServeApp {
       server_->request_stop();
       server_->wait();
     }
+    if (queue_) queue_->stop();
     executor_.shutdown();
     if (search_) search_->stop_following();
   }
@@ -119,6 +128,17 @@ class ServeApp {
                                            .clock = clock_,
                                            .max_pending = config_.max_pending_searches}));
     modules_.push_back(make_page_routes({.store = *store_}));
+    const VersionInfo v = version_info();
+    modules_.push_back(make_ingest_routes(
+        {.store = *store_,
+         .validator = *validator_,
+         .executor = executor_,
+         .metrics = metrics_,
+         .push_tokens = config_.push_tokens,
+         .limits = {.max_document_bytes = config_.max_document_bytes},
+         .metadata = nlohmann::json{{"version", std::string(v.version)}, {"commit", std::string(v.commit)},
+                                    {"source", "push"}}
+                         .dump()}));
     for (auto& module : modules_) module->register_routes(*router_);
   }
 
@@ -129,9 +149,11 @@ class ServeApp {
   std::unique_ptr<NotifyingRecordStore> store_;
   Executor executor_;
   std::unique_ptr<search::SearchService> search_;
+  std::shared_ptr<const SchemaValidator> validator_;
   std::unique_ptr<Router> router_;
   std::vector<std::unique_ptr<RouteModule>> modules_;
   std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<QueueConsumer> queue_;
 };
 
 }  // namespace

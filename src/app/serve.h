@@ -3,9 +3,10 @@
 // flags into a ServeConfig.
 //
 // Start-up: open the store, seed demo data if asked, build the search index, start the
-// follower, register every module's routes, listen. Shutdown (SIGTERM/SIGINT): stop accepting
-// and drain connections, let the executor finish every search in flight (their answers need the
-// server), stop the follower, then close the store.
+// follower, register every module's routes, listen, then start the S3-event daemon when a queue
+// is configured. Shutdown (SIGTERM/SIGINT): stop accepting and drain connections, let the daemon
+// finish the messages in hand, let the executor finish every search in flight (their answers
+// need the server), stop the follower, then close the store.
 //
 // Ownership: run_serve owns everything it builds. Thread safety: call it once per process.
 // Failure: the first start-up failure (store, index, listen address) as a Status.
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "app/demo_seed.h"
+#include "app/queue_consumer.h"
 #include "core/log.h"
 #include "search/search_service.h"
 #include "server/http_server.h"
@@ -33,6 +35,9 @@ struct ServeConfig {
   std::uint64_t memory_budget = 0;  // bytes that diffs and builds may reserve; 0: no limit
   search::SearchServiceOptions search;
   std::size_t max_pending_searches = 64;
+  std::vector<std::string> push_tokens;      // POST /api/builds; empty: pushing is refused
+  std::size_t max_document_bytes = 1 << 20;  // pushed and S3 documents
+  std::optional<QueueConsumerConfig> queue;  // the S3-event daemon, inside the server
 };
 
 Status run_serve(const ServeConfig& config, std::shared_ptr<Logger> logger);

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/queue_consumer.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "store/store_factory.h"
@@ -37,6 +38,19 @@ struct LogFlags {
 void add_log_flags(CLI::App& cmd, LogFlags& flags);
 std::shared_ptr<Logger> make_logger(const LogFlags& flags, std::string name);
 
+// Flags of the S3-event daemon, shared by `daemon` and `serve --queue`.
+struct QueueFlags {
+  std::string queue_url;
+  std::string s3_endpoint_url;
+  bool no_sign_request = false;
+  bool release_as_beta = false;
+  unsigned jobs = 16;
+  unsigned wait_seconds = 20;
+  unsigned visibility_timeout = 0;
+};
+void add_queue_flags(CLI::App& cmd, QueueFlags& flags, bool required);
+app::QueueConsumerConfig queue_config(const QueueFlags& flags);
+
 // Prints "buildhub: <message>" on stderr and returns the exit code of the status.
 int report_failure(const Status& status);
 
@@ -47,6 +61,8 @@ CommandRunner register_diff(CLI::App& app);
 CommandRunner register_patch(CLI::App& app);
 CommandRunner register_partial(CLI::App& app);
 CommandRunner register_apply(CLI::App& app);
+CommandRunner register_backfill(CLI::App& app);
+CommandRunner register_daemon(CLI::App& app);
 
 // `buildhub mar ARGS...`: parsed by hand (Mozilla's `mar` option grammar does not fit CLI11);
 // `argv` is what follows "mar". Returns the exit code.

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   const bh::cli::CommandRunner patch = bh::cli::register_patch(app);
   const bh::cli::CommandRunner partial = bh::cli::register_partial(app);
   const bh::cli::CommandRunner apply = bh::cli::register_apply(app);
+  const bh::cli::CommandRunner backfill = bh::cli::register_backfill(app);
+  const bh::cli::CommandRunner daemon = bh::cli::register_daemon(app);
   // Listed for --help only; main() hands `mar` to run_mar_command before CLI11 parses.
   app.add_subcommand("mar", "Read, write, sign and verify MAR files; Mozilla's `mar` options (buildhub mar --help)");
 
@@ -45,5 +47,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("patch")) return patch();
   if (app.got_subcommand("partial")) return partial();
   if (app.got_subcommand("apply")) return apply();
+  if (app.got_subcommand("backfill")) return backfill();
+  if (app.got_subcommand("daemon")) return daemon();
   return 2;
 }

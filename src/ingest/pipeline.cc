@@ -143,6 +143,24 @@ std::vector<NewRecord> records_of(PreparedChunk& chunk, const std::string& metad
   return batch;
 }
 
+// The rejections of a prepared chunk, when the run records them in the store.
+std::vector<Rejection> rejections_of(const PreparedChunk& chunk, const std::string& source) {
+  std::vector<Rejection> out;
+  if (source.empty()) return out;
+  for (const PreparedItem& p : chunk.items) {
+    if (const auto* status = std::get_if<Status>(&p.result)) {
+      Rejection r;
+      r.source = source;
+      r.origin = p.origin;
+      r.s3_object_key = p.s3_object_key;
+      r.s3_object_etag = p.s3_object_etag;
+      r.reason = status->message();
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 // Counts and reports one stored chunk, item by item in input order.
 void report_chunk(const PreparedChunk& chunk, const std::vector<InsertOutcome>& outcomes,
                   const std::vector<NewRecord>& batch, IngestSummary& summary, IngestObserver& observer) {
@@ -214,7 +232,8 @@ Result<IngestSummary> IngestPipeline::run(DocumentSource& source, IngestObserver
       continue;
     }
     std::vector<NewRecord> batch = records_of(*chunk, options_.metadata);
-    auto outcomes = store_.insert_batch(batch);
+    const std::vector<Rejection> rejections = rejections_of(*chunk, options_.rejection_source);
+    auto outcomes = store_.commit_batch({.records = batch, .rejections = rejections});
     in_flight.release();
     if (!outcomes) {
       failure = outcomes.error();

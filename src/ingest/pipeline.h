@@ -36,6 +36,9 @@ struct IngestOptions {
   unsigned workers = 0;           // chunks prepared at once; 0: the executor's CPU budget
   RecordLimits limits;
   std::string metadata = "{}";    // JSON object stored with every record of this run
+  // When set ("backfill", "sqs", "push"), rejected documents are also recorded in the store, in
+  // the transaction of their batch, under this source name (GET /api/rejections).
+  std::string rejection_source;
 };
 
 struct IngestSummary {

@@ -81,6 +81,41 @@ TEST_F(PipelineTest, BadDocumentsNeverStopTheBatch) {
   EXPECT_EQ(*store_->count(), 2);
 }
 
+TEST_F(PipelineTest, RecordsRejectionsWithTheirS3KeysInTheBatchTransaction) {
+  DemoDataGenerator gen(9);
+  std::vector<IngestItem> items;
+  IngestItem good = item("s3://b/good.buildhub.json", gen.next_document());
+  good.s3_object_key = "good.buildhub.json";
+  good.s3_object_etag = "g1";
+  IngestItem bad = item("s3://b/bad.buildhub.json", R"({"build": {}})");
+  bad.s3_object_key = "bad.buildhub.json";
+  bad.s3_object_etag = "b1";
+  items.push_back(std::move(good));
+  items.push_back(std::move(bad));
+  items.push_back(item("no-key", "not json"));
+  VectorSource source(std::move(items));
+  RecordingObserver observer;
+  IngestOptions options;
+  options.rejection_source = "backfill";
+  IngestPipeline pipeline(*store_, *validator_, executor_, options);
+  auto summary = pipeline.run(source, observer);
+  ASSERT_TRUE(summary) << summary.error().to_string();
+  EXPECT_EQ(summary->inserted, 1u);
+  EXPECT_EQ(summary->rejected, 2u);
+  auto listed = store_->list_rejections(0, 10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].origin, "no-key");
+  EXPECT_EQ((*listed)[1].origin, "s3://b/bad.buildhub.json");
+  EXPECT_EQ((*listed)[1].source, "backfill");
+  EXPECT_EQ((*listed)[1].s3_object_etag, "b1");
+  EXPECT_NE((*listed)[1].reason.find("/download: required property is missing"), std::string::npos) << (*listed)[1].reason;
+  auto known = store_->known_s3_etags(std::vector<std::string>{"good.buildhub.json", "bad.buildhub.json"});
+  ASSERT_TRUE(known);
+  EXPECT_EQ((*known)[0], "g1");
+  EXPECT_EQ((*known)[1], "b1");
+}
+
 TEST_F(PipelineTest, IdsFollowInputOrderWhateverTheWorkers) {
   IngestOptions options;
   options.batch_size = 7;

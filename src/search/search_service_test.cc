@@ -34,7 +34,14 @@ class FlakyStore final : public RecordStore {
  public:
   explicit FlakyStore(RecordStore& inner) : inner_(inner) {}
   std::atomic<bool> failing{false};
-  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> r) override { return inner_.insert_batch(r); }
+  Result<std::vector<InsertOutcome>> commit_batch(const StoreBatch& b) override { return inner_.commit_batch(b); }
+  Result<std::vector<std::optional<std::string>>> known_s3_etags(std::span<const std::string> keys) override {
+    return inner_.known_s3_etags(keys);
+  }
+  Result<std::vector<Rejection>> list_rejections(std::int64_t before, std::size_t limit) override {
+    return inner_.list_rejections(before, limit);
+  }
+  Result<std::int64_t> count_rejections() override { return inner_.count_rejections(); }
   Result<std::optional<StoredRecord>> get(RecordId id) override { return inner_.get(id); }
   Result<std::optional<StoredRecord>> find_by_hash(std::string_view h) override { return inner_.find_by_hash(h); }
   Result<std::int64_t> count() override { return inner_.count(); }

@@ -4,8 +4,8 @@
 
 namespace bh {
 
-Result<std::vector<InsertOutcome>> NotifyingRecordStore::insert_batch(std::span<const NewRecord> records) {
-  auto outcomes = inner_->insert_batch(records);
+Result<std::vector<InsertOutcome>> NotifyingRecordStore::commit_batch(const StoreBatch& batch) {
+  auto outcomes = inner_->commit_batch(batch);
   if (!outcomes || outcomes->empty()) return outcomes;
   RecordId largest = 0;
   for (const InsertOutcome& o : *outcomes) largest = std::max(largest, o.id);

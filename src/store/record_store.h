@@ -55,6 +55,24 @@ struct InsertOutcome {
   RecordId id;  // the new record's id, or the id of the record that already holds this content
 };
 
+// A document that was not stored, and why: kept so that operators can see it and fix its source
+// (GET /api/rejections). Rejections are a log: appended, listed newest first, never changed.
+struct Rejection {
+  std::int64_t id = 0;      // assigned by the store, increasing
+  std::string created_at;   // assigned by the store: RFC 3339, UTC, microseconds
+  std::string source;       // what found it: "backfill", "sqs", "push"
+  std::string origin;       // where it came from: "s3://bucket/key", "sqs:<message id>", "push:<address>"
+  std::optional<std::string> s3_object_key;
+  std::optional<std::string> s3_object_etag;  // quotes stripped
+  std::string reason;       // every problem found, in words
+};
+
+// What one transaction commits: records, and the rejections found next to them.
+struct StoreBatch {
+  std::span<const NewRecord> records;
+  std::span<const Rejection> rejections;  // id and created_at are ignored (the store assigns them)
+};
+
 struct StoredRecord {
   RecordId id = 0;
   std::string build_hash;
@@ -69,10 +87,26 @@ class RecordStore {
  public:
   virtual ~RecordStore() = default;
 
-  // Inserts the records in order, in one transaction: all of them are durable when this
-  // returns OK, none of them when it fails. The outcomes are in input order. A batch may hold
-  // the same hash twice; the second is kAlreadyPresent.
-  virtual Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) = 0;
+  // Inserts the records in order and appends the rejections, in one transaction: all of it is
+  // durable when this returns OK, none of it when it fails. The outcomes are in the records'
+  // order. A batch may hold the same hash twice; the second is kAlreadyPresent.
+  //
+  // S3 objects: every record and rejection that names an S3 key also sets what the store knows
+  // of that key (its ETag, and the record it holds, or none when it was rejected), so a later
+  // listing can skip keys whose ETag has not changed. The same content under a new ETag is
+  // kAlreadyPresent and moves the key to the new ETag; records themselves never change.
+  virtual Result<std::vector<InsertOutcome>> commit_batch(const StoreBatch& batch) = 0;
+  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) {
+    return commit_batch({.records = records, .rejections = {}});
+  }
+
+  // The ETag last stored for each key (quotes stripped), or nullopt for a key never seen; in the
+  // order of `keys`.
+  virtual Result<std::vector<std::optional<std::string>>> known_s3_etags(std::span<const std::string> keys) = 0;
+
+  // Rejections with id < `before` (0: from the newest), newest first, at most `limit`.
+  virtual Result<std::vector<Rejection>> list_rejections(std::int64_t before, std::size_t limit) = 0;
+  virtual Result<std::int64_t> count_rejections() = 0;
 
   virtual Result<std::optional<StoredRecord>> get(RecordId id) = 0;
   virtual Result<std::optional<StoredRecord>> find_by_hash(std::string_view build_hash) = 0;
@@ -103,7 +137,14 @@ class NotifyingRecordStore final : public RecordStore {
   explicit NotifyingRecordStore(std::unique_ptr<RecordStore> inner) : inner_(std::move(inner)) {}
   void add_listener(InsertListener listener) { listeners_.push_back(std::move(listener)); }
 
-  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) override;
+  Result<std::vector<InsertOutcome>> commit_batch(const StoreBatch& batch) override;
+  Result<std::vector<std::optional<std::string>>> known_s3_etags(std::span<const std::string> keys) override {
+    return inner_->known_s3_etags(keys);
+  }
+  Result<std::vector<Rejection>> list_rejections(std::int64_t before, std::size_t limit) override {
+    return inner_->list_rejections(before, limit);
+  }
+  Result<std::int64_t> count_rejections() override { return inner_->count_rejections(); }
   Result<std::optional<StoredRecord>> get(RecordId id) override { return inner_->get(id); }
   Result<std::optional<StoredRecord>> find_by_hash(std::string_view build_hash) override {
     return inner_->find_by_hash(build_hash);

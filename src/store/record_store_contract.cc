@@ -165,6 +165,92 @@ TEST_P(RecordStoreContract, SurvivesReopen) {
   EXPECT_EQ((*out)[0].id, 3);
 }
 
+TEST_P(RecordStoreContract, RemembersWhatEachS3KeyHeldIncludingRejectedOnes) {
+  NewRecord a = make("v1:a", R"({"a":1})");
+  a.s3_object_key = "pub/a.buildhub.json";
+  a.s3_object_etag = "e1";
+  Rejection bad;
+  bad.source = "backfill";
+  bad.origin = "s3://bucket/pub/bad.buildhub.json";
+  bad.s3_object_key = "pub/bad.buildhub.json";
+  bad.s3_object_etag = "e9";
+  bad.reason = "/build: required property is missing";
+  const std::vector<NewRecord> records = {a};
+  const std::vector<Rejection> rejections = {bad};
+  auto out = store().commit_batch({.records = records, .rejections = rejections});
+  ASSERT_TRUE(out) << out.error().to_string();
+  const std::vector<std::string> keys = {"pub/a.buildhub.json", "pub/none.buildhub.json", "pub/bad.buildhub.json"};
+  auto known = store().known_s3_etags(keys);
+  ASSERT_TRUE(known) << known.error().to_string();
+  ASSERT_EQ(known->size(), 3u);
+  EXPECT_EQ((*known)[0], "e1");
+  EXPECT_EQ((*known)[1], std::nullopt);
+  EXPECT_EQ((*known)[2], "e9");
+  // The same content under a new ETag: no new record, the key moves to the new ETag.
+  NewRecord touched = a;
+  touched.s3_object_etag = "e2";
+  auto again = store().insert_batch(std::vector<NewRecord>{touched});
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].kind, InsertKind::kAlreadyPresent);
+  EXPECT_EQ((*store().known_s3_etags(keys))[0], "e2");
+  EXPECT_EQ(*store().count(), 1);
+  // The same content at another key: that key is known too.
+  NewRecord copy = a;
+  copy.s3_object_key = "pub/copy.buildhub.json";
+  ASSERT_TRUE(store().insert_batch(std::vector<NewRecord>{copy}));
+  EXPECT_EQ((*store().known_s3_etags(std::vector<std::string>{"pub/copy.buildhub.json"}))[0], "e1");
+}
+
+TEST_P(RecordStoreContract, RejectionsAreListedNewestFirstInPages) {
+  EXPECT_EQ(*store().count_rejections(), 0);
+  EXPECT_TRUE(store().list_rejections(0, 10)->empty());
+  for (int i = 0; i < 5; ++i) {
+    Rejection r;
+    r.source = i % 2 == 0 ? "sqs" : "push";
+    r.origin = "origin-" + std::to_string(i);
+    r.reason = "reason " + std::to_string(i);
+    const std::vector<Rejection> one = {r};
+    ASSERT_TRUE(store().commit_batch({.records = {}, .rejections = one}));
+  }
+  EXPECT_EQ(*store().count_rejections(), 5);
+  auto first = store().list_rejections(0, 2);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].origin, "origin-4");
+  EXPECT_EQ((*first)[0].reason, "reason 4");
+  EXPECT_EQ((*first)[0].source, "sqs");
+  EXPECT_EQ((*first)[0].s3_object_key, std::nullopt);
+  EXPECT_EQ((*first)[0].created_at, format_utc(clock_.wall_now(), 6));
+  EXPECT_EQ((*first)[1].origin, "origin-3");
+  EXPECT_GT((*first)[0].id, (*first)[1].id);
+  auto rest = store().list_rejections((*first)[1].id, 10);
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->size(), 3u);
+  EXPECT_EQ((*rest)[0].origin, "origin-2");
+  EXPECT_EQ((*rest)[2].origin, "origin-0");
+}
+
+TEST_P(RecordStoreContract, AFailedBatchRecordsNoRejectionAndNoKey) {
+  target_->refuse_inserts_of("v1:c");
+  NewRecord c = make("v1:c");
+  c.s3_object_key = "k/c";
+  c.s3_object_etag = "e";
+  Rejection r;
+  r.source = "backfill";
+  r.origin = "x";
+  r.reason = "bad";
+  r.s3_object_key = "k/r";
+  r.s3_object_etag = "e";
+  const std::vector<NewRecord> records = {c};
+  const std::vector<Rejection> rejections = {r};
+  ASSERT_FALSE(store().commit_batch({.records = records, .rejections = rejections}));
+  EXPECT_EQ(*store().count_rejections(), 0);
+  auto known = store().known_s3_etags(std::vector<std::string>{"k/c", "k/r"});
+  ASSERT_TRUE(known);
+  EXPECT_EQ((*known)[0], std::nullopt);
+  EXPECT_EQ((*known)[1], std::nullopt);
+}
+
 // Writers on several threads while a follower polls the watermark: the follower sees every
 // record exactly once, in increasing id order, and never an id below one it has already seen.
 TEST_P(RecordStoreContract, AFollowerOfTheWatermarkMissesNothingUnderConcurrentWriters) {

@@ -6,7 +6,8 @@
 
 namespace bh {
 
-Result<std::vector<InsertOutcome>> MemoryRecordStore::insert_batch(std::span<const NewRecord> records) {
+Result<std::vector<InsertOutcome>> MemoryRecordStore::commit_batch(const StoreBatch& batch) {
+  const std::span<const NewRecord> records = batch.records;
   std::vector<InsertOutcome> outcomes;
   outcomes.reserve(records.size());
   const std::string created_at = format_utc(clock_.wall_now(), 6);
@@ -18,6 +19,7 @@ Result<std::vector<InsertOutcome>> MemoryRecordStore::insert_batch(std::span<con
   }
   // All checks passed: from here the batch cannot fail, so it commits whole.
   for (const NewRecord& r : records) {
+    if (r.s3_object_key && r.s3_object_etag) s3_etags_[*r.s3_object_key] = *r.s3_object_etag;
     if (auto it = by_hash_.find(r.build_hash); it != by_hash_.end()) {
       outcomes.push_back({InsertKind::kAlreadyPresent, it->second});
       continue;
@@ -34,7 +36,39 @@ Result<std::vector<InsertOutcome>> MemoryRecordStore::insert_batch(std::span<con
     outcomes.push_back({InsertKind::kInserted, s.id});
     records_.push_back(std::move(s));
   }
+  for (const Rejection& r : batch.rejections) {
+    Rejection stored = r;
+    stored.id = static_cast<std::int64_t>(rejections_.size()) + 1;
+    stored.created_at = created_at;
+    if (r.s3_object_key && r.s3_object_etag) s3_etags_[*r.s3_object_key] = *r.s3_object_etag;
+    rejections_.push_back(std::move(stored));
+  }
   return outcomes;
+}
+
+Result<std::vector<std::optional<std::string>>> MemoryRecordStore::known_s3_etags(std::span<const std::string> keys) {
+  MutexLock lock(mutex_);
+  std::vector<std::optional<std::string>> out;
+  out.reserve(keys.size());
+  for (const std::string& key : keys) {
+    const auto it = s3_etags_.find(key);
+    out.push_back(it == s3_etags_.end() ? std::nullopt : std::optional<std::string>(it->second));
+  }
+  return out;
+}
+
+Result<std::vector<Rejection>> MemoryRecordStore::list_rejections(std::int64_t before, std::size_t limit) {
+  MutexLock lock(mutex_);
+  std::vector<Rejection> out;
+  std::int64_t next = static_cast<std::int64_t>(rejections_.size());
+  if (before > 0) next = std::min(next, before - 1);
+  for (; next >= 1 && out.size() < limit; --next) out.push_back(rejections_[static_cast<std::size_t>(next - 1)]);
+  return out;
+}
+
+Result<std::int64_t> MemoryRecordStore::count_rejections() {
+  MutexLock lock(mutex_);
+  return static_cast<std::int64_t>(rejections_.size());
 }
 
 Result<std::optional<StoredRecord>> MemoryRecordStore::get(RecordId id) {

@@ -25,7 +25,11 @@ class MemoryRecordStore final : public RecordStore {
   // `clock` stamps created_at and must outlive the store.
   explicit MemoryRecordStore(const Clock& clock = system_clock()) : clock_(clock) {}
 
-  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) override EXCLUDES(mutex_);
+  Result<std::vector<InsertOutcome>> commit_batch(const StoreBatch& batch) override EXCLUDES(mutex_);
+  Result<std::vector<std::optional<std::string>>> known_s3_etags(std::span<const std::string> keys) override
+      EXCLUDES(mutex_);
+  Result<std::vector<Rejection>> list_rejections(std::int64_t before, std::size_t limit) override EXCLUDES(mutex_);
+  Result<std::int64_t> count_rejections() override EXCLUDES(mutex_);
   Result<std::optional<StoredRecord>> get(RecordId id) override EXCLUDES(mutex_);
   Result<std::optional<StoredRecord>> find_by_hash(std::string_view build_hash) override EXCLUDES(mutex_);
   Result<std::int64_t> count() override EXCLUDES(mutex_);
@@ -43,6 +47,8 @@ class MemoryRecordStore final : public RecordStore {
   std::vector<StoredRecord> records_ GUARDED_BY(mutex_);  // records_[i].id == i + 1
   std::unordered_map<std::string, RecordId> by_hash_ GUARDED_BY(mutex_);
   std::vector<std::string> refused_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, std::string> s3_etags_ GUARDED_BY(mutex_);  // key -> ETag
+  std::vector<Rejection> rejections_ GUARDED_BY(mutex_);                     // rejections_[i].id == i + 1
 };
 
 }  // namespace bh

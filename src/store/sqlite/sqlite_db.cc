@@ -66,6 +66,11 @@ Status Statement::bind_optional_text(int index, const std::optional<std::string>
   return bind_text_static(index, *value);
 }
 
+Status Statement::bind_optional_int64(int index, std::optional<std::int64_t> value) {
+  if (!value) return sqlite3_bind_null(stmt_, index) == SQLITE_OK ? Status::ok() : error("bind");
+  return bind_int64(index, *value);
+}
+
 Result<bool> Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

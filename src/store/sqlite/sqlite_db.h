@@ -31,6 +31,7 @@ class Statement {
   Status bind_text(int index, std::string_view value);
   Status bind_text_static(int index, std::string_view value);
   Status bind_optional_text(int index, const std::optional<std::string>& value);
+  Status bind_optional_int64(int index, std::optional<std::int64_t> value);
 
   // Advances: true when a row is available, false when done.
   Result<bool> step();

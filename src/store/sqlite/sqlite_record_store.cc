@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -27,6 +28,28 @@ CREATE TABLE builds (
   s3_object_etag TEXT
 );
 CREATE INDEX builds_s3_object_key ON builds (s3_object_key) WHERE s3_object_key IS NOT NULL;
+)sql",
+    // 2: what each S3 key held when last read (so a listing skips unchanged keys, including the
+    // keys of rejected documents), and the rejections log.
+    R"sql(
+CREATE TABLE s3_objects (
+  key        TEXT PRIMARY KEY,
+  etag       TEXT NOT NULL,
+  record_id  INTEGER REFERENCES builds (id),
+  updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO s3_objects (key, etag, record_id, updated_at)
+  SELECT s3_object_key, trim(s3_object_etag, '"'), id, created_at FROM builds
+  WHERE s3_object_key IS NOT NULL AND s3_object_etag IS NOT NULL ORDER BY id;
+CREATE TABLE rejections (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at     TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  origin         TEXT NOT NULL,
+  s3_object_key  TEXT,
+  s3_object_etag TEXT,
+  reason         TEXT NOT NULL
+);
 )sql",
 };
 
@@ -98,6 +121,9 @@ struct ReaderStatements {
   sqlite::Statement count_between;
   sqlite::Statement last_id;
   sqlite::Statement data_version;
+  sqlite::Statement s3_etag;
+  sqlite::Statement rejections_before;
+  sqlite::Statement count_rejections;
 };
 
 Result<std::optional<StoredRecord>> read_one(sqlite::Statement& stmt) {
@@ -194,6 +220,13 @@ Status SqliteRecordStore::prepare_writer() {
       "INSERT INTO builds (build_hash, document, metadata, created_at, s3_object_key, s3_object_etag) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (build_hash) DO NOTHING;"));
   BH_ASSIGN_OR_RETURN(id_by_hash_writer_, writer_.prepare("SELECT id FROM builds WHERE build_hash = ?1;"));
+  BH_ASSIGN_OR_RETURN(upsert_s3_object_, writer_.prepare(
+      "INSERT INTO s3_objects (key, etag, record_id, updated_at) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, record_id = excluded.record_id, "
+      "updated_at = excluded.updated_at;"));
+  BH_ASSIGN_OR_RETURN(insert_rejection_, writer_.prepare(
+      "INSERT INTO rejections (created_at, source, origin, s3_object_key, s3_object_etag, reason) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6);"));
   return Status::ok();
 }
 
@@ -223,6 +256,11 @@ Result<SqliteRecordStore::ReaderLease> SqliteRecordStore::lease_reader() {
     BH_ASSIGN_OR_RETURN(st.count_between, reader->db.prepare("SELECT COUNT(*) FROM builds WHERE id > ?1 AND id <= ?2;"));
     BH_ASSIGN_OR_RETURN(st.last_id, reader->db.prepare("SELECT COALESCE(MAX(id), 0) FROM builds;"));
     BH_ASSIGN_OR_RETURN(st.data_version, reader->db.prepare("PRAGMA data_version;"));
+    BH_ASSIGN_OR_RETURN(st.s3_etag, reader->db.prepare("SELECT etag FROM s3_objects WHERE key = ?1;"));
+    BH_ASSIGN_OR_RETURN(st.rejections_before, reader->db.prepare(
+        "SELECT id, created_at, source, origin, s3_object_key, s3_object_etag, reason FROM rejections "
+        "WHERE id < ?1 ORDER BY id DESC LIMIT ?2;"));
+    BH_ASSIGN_OR_RETURN(st.count_rejections, reader->db.prepare("SELECT COUNT(*) FROM rejections;"));
     return reader;
   }();
   MutexLock lock(readers_mutex_);
@@ -242,10 +280,11 @@ void SqliteRecordStore::give_back(Reader* reader) {
   reader_free_.notify_one();
 }
 
-Result<std::vector<InsertOutcome>> SqliteRecordStore::insert_batch(std::span<const NewRecord> records) {
+Result<std::vector<InsertOutcome>> SqliteRecordStore::commit_batch(const StoreBatch& batch) {
+  const std::span<const NewRecord> records = batch.records;
   std::vector<InsertOutcome> outcomes;
   outcomes.reserve(records.size());
-  if (records.empty()) return outcomes;
+  if (records.empty() && batch.rejections.empty()) return outcomes;
   const std::string created_at = format_utc(clock_->wall_now(), 6);
 
   MutexLock lock(write_mutex_);
@@ -253,6 +292,8 @@ Result<std::vector<InsertOutcome>> SqliteRecordStore::insert_batch(std::span<con
   auto abort = [&](Status s) REQUIRES(write_mutex_) -> Result<std::vector<InsertOutcome>> {
     insert_.reset();
     id_by_hash_writer_.reset();
+    upsert_s3_object_.reset();
+    insert_rejection_.reset();
     (void)writer_.exec("ROLLBACK;");
     return fail(std::move(s));
   };
@@ -268,21 +309,108 @@ Result<std::vector<InsertOutcome>> SqliteRecordStore::insert_batch(std::span<con
     if (!s.is_ok()) return abort(s.with_context("inserting " + r.build_hash));
     if (writer_.changes() == 1) {
       outcomes.push_back({InsertKind::kInserted, writer_.last_insert_rowid()});
-      continue;
+    } else {
+      id_by_hash_writer_.reset();
+      s = id_by_hash_writer_.bind_text_static(1, r.build_hash);
+      if (!s.is_ok()) return abort(s);
+      auto row = id_by_hash_writer_.step();
+      if (!row) return abort(row.error());
+      if (!*row) return abort(internal_error("conflicting record vanished: " + r.build_hash));
+      outcomes.push_back({InsertKind::kAlreadyPresent, id_by_hash_writer_.column_int64(0)});
     }
-    id_by_hash_writer_.reset();
-    s = id_by_hash_writer_.bind_text_static(1, r.build_hash);
-    if (!s.is_ok()) return abort(s);
-    auto row = id_by_hash_writer_.step();
-    if (!row) return abort(row.error());
-    if (!*row) return abort(internal_error("conflicting record vanished: " + r.build_hash));
-    outcomes.push_back({InsertKind::kAlreadyPresent, id_by_hash_writer_.column_int64(0)});
+    if (r.s3_object_key && r.s3_object_etag) {
+      s = remember_s3_object(*r.s3_object_key, *r.s3_object_etag, outcomes.back().id, created_at);
+      if (!s.is_ok()) return abort(s.with_context("remembering " + *r.s3_object_key));
+    }
+  }
+  for (const Rejection& r : batch.rejections) {
+    insert_rejection_.reset();
+    Status s = insert_rejection_.bind_text_static(1, created_at);
+    if (s.is_ok()) s = insert_rejection_.bind_text_static(2, r.source);
+    if (s.is_ok()) s = insert_rejection_.bind_text_static(3, r.origin);
+    if (s.is_ok()) s = insert_rejection_.bind_optional_text(4, r.s3_object_key);
+    if (s.is_ok()) s = insert_rejection_.bind_optional_text(5, r.s3_object_etag);
+    if (s.is_ok()) s = insert_rejection_.bind_text_static(6, r.reason);
+    if (s.is_ok()) s = insert_rejection_.run();
+    if (!s.is_ok()) return abort(s.with_context("recording a rejection of " + r.origin));
+    if (r.s3_object_key && r.s3_object_etag) {
+      s = remember_s3_object(*r.s3_object_key, *r.s3_object_etag, std::nullopt, created_at);
+      if (!s.is_ok()) return abort(s.with_context("remembering " + *r.s3_object_key));
+    }
   }
   insert_.reset();
   id_by_hash_writer_.reset();
+  upsert_s3_object_.reset();
+  insert_rejection_.reset();
   Status commit = writer_.exec("COMMIT;");
   if (!commit.is_ok()) return abort(commit);
   return outcomes;
+}
+
+Status SqliteRecordStore::remember_s3_object(const std::string& key, const std::string& etag,
+                                             std::optional<RecordId> record_id, const std::string& now) {
+  upsert_s3_object_.reset();
+  Status s = upsert_s3_object_.bind_text_static(1, key);
+  if (s.is_ok()) s = upsert_s3_object_.bind_text_static(2, etag);
+  if (s.is_ok()) s = upsert_s3_object_.bind_optional_int64(3, record_id);
+  if (s.is_ok()) s = upsert_s3_object_.bind_text_static(4, now);
+  if (s.is_ok()) s = upsert_s3_object_.run();
+  return s;
+}
+
+Result<std::vector<std::optional<std::string>>> SqliteRecordStore::known_s3_etags(std::span<const std::string> keys) {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  sqlite::Statement& stmt = reader->statements.s3_etag;
+  std::vector<std::optional<std::string>> out;
+  out.reserve(keys.size());
+  // One read transaction, so the answers are one snapshot and the lookups share its locks.
+  BH_RETURN_IF_ERROR(reader->db.exec("BEGIN;"));
+  for (const std::string& key : keys) {
+    stmt.reset();
+    Status s = stmt.bind_text_static(1, key);
+    auto row = s.is_ok() ? stmt.step() : Result<bool>(fail(s));
+    if (!row) {
+      stmt.reset();
+      (void)reader->db.exec("ROLLBACK;");
+      return fail(row.error());
+    }
+    out.push_back(*row ? stmt.column_optional_text(0) : std::nullopt);
+  }
+  stmt.reset();
+  BH_RETURN_IF_ERROR(reader->db.exec("COMMIT;"));
+  return out;
+}
+
+Result<std::vector<Rejection>> SqliteRecordStore::list_rejections(std::int64_t before, std::size_t limit) {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  sqlite::Statement& stmt = reader->statements.rejections_before;
+  BH_RETURN_IF_ERROR(stmt.bind_int64(1, before > 0 ? before : std::numeric_limits<std::int64_t>::max()));
+  BH_RETURN_IF_ERROR(stmt.bind_int64(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000))));
+  std::vector<Rejection> out;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return fail(row.error());
+    }
+    if (!*row) break;
+    Rejection r;
+    r.id = stmt.column_int64(0);
+    r.created_at = stmt.column_text(1);
+    r.source = stmt.column_text(2);
+    r.origin = stmt.column_text(3);
+    r.s3_object_key = stmt.column_optional_text(4);
+    r.s3_object_etag = stmt.column_optional_text(5);
+    r.reason = stmt.column_text(6);
+    out.push_back(std::move(r));
+  }
+  stmt.reset();
+  return out;
+}
+
+Result<std::int64_t> SqliteRecordStore::count_rejections() {
+  BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
+  return one_int(reader->statements.count_rejections);
 }
 
 Result<std::optional<StoredRecord>> SqliteRecordStore::get(RecordId id) {

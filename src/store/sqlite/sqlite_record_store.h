@@ -3,6 +3,8 @@
 // Layout (docs/formats.md has the full schema and its changelog):
 //   schema_version(version)            one row: the migration level of the file
 //   builds(id, build_hash UNIQUE, document, metadata, created_at, s3_object_key, s3_object_etag)
+//   s3_objects(key PRIMARY KEY, etag, record_id, updated_at)   what each S3 key held when last read
+//   rejections(id, created_at, source, origin, s3_object_key, s3_object_etag, reason)
 //
 // Opening a file migrates it forward, in one transaction per step; a file written by a newer
 // buildhub (a higher schema version than this binary knows) is refused rather than guessed at.
@@ -52,7 +54,10 @@ class SqliteRecordStore final : public RecordStore {
   // The schema version this binary writes.
   static int current_schema_version();
 
-  Result<std::vector<InsertOutcome>> insert_batch(std::span<const NewRecord> records) override EXCLUDES(write_mutex_);
+  Result<std::vector<InsertOutcome>> commit_batch(const StoreBatch& batch) override EXCLUDES(write_mutex_);
+  Result<std::vector<std::optional<std::string>>> known_s3_etags(std::span<const std::string> keys) override;
+  Result<std::vector<Rejection>> list_rejections(std::int64_t before, std::size_t limit) override;
+  Result<std::int64_t> count_rejections() override;
   Result<std::optional<StoredRecord>> get(RecordId id) override;
   Result<std::optional<StoredRecord>> find_by_hash(std::string_view build_hash) override;
   Result<std::int64_t> count() override EXCLUDES(count_mutex_);
@@ -69,6 +74,8 @@ class SqliteRecordStore final : public RecordStore {
   class ReaderLease;
   SqliteRecordStore() = default;
   Status prepare_writer();
+  Status remember_s3_object(const std::string& key, const std::string& etag, std::optional<RecordId> record_id,
+                            const std::string& now) REQUIRES(write_mutex_);
   Result<ReaderLease> lease_reader() EXCLUDES(readers_mutex_);
   static Result<RecordId> watermark(Reader& reader);
   void give_back(Reader* reader) EXCLUDES(readers_mutex_);
@@ -80,6 +87,8 @@ class SqliteRecordStore final : public RecordStore {
   sqlite::SqliteDb writer_ GUARDED_BY(write_mutex_);
   sqlite::Statement insert_ GUARDED_BY(write_mutex_);
   sqlite::Statement id_by_hash_writer_ GUARDED_BY(write_mutex_);
+  sqlite::Statement upsert_s3_object_ GUARDED_BY(write_mutex_);
+  sqlite::Statement insert_rejection_ GUARDED_BY(write_mutex_);
 
   Mutex readers_mutex_;
   CondVar reader_free_;

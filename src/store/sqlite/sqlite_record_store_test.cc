@@ -83,6 +83,35 @@ TEST(SqliteRecordStore, MigratesAnExistingZeroByteFile) {
   EXPECT_EQ(*store->count(), 1);
 }
 
+TEST(SqliteRecordStore, MigratesAVersion1FileAndKnowsItsS3Keys) {
+  testing::TempDir dir;
+  // A store as schema version 1 wrote it: its records' S3 keys (ETags with quotes, as Buildhub2
+  // stored them) become known keys, the newest record of a key winning.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "db").c_str(), &raw), SQLITE_OK);
+  const char* v1 = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES (1);
+CREATE TABLE builds (id INTEGER PRIMARY KEY AUTOINCREMENT, build_hash TEXT NOT NULL UNIQUE, document TEXT NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL, s3_object_key TEXT, s3_object_etag TEXT);
+INSERT INTO builds (build_hash, document, created_at, s3_object_key, s3_object_etag) VALUES
+  ('v1:a', '{}', '2019-01-01T00:00:00.000000Z', 'k/a', '"old"'),
+  ('v1:b', '{}', '2019-01-02T00:00:00.000000Z', 'k/a', '"new"'),
+  ('v1:c', '{}', '2019-01-03T00:00:00.000000Z', NULL, NULL);
+)sql";
+  ASSERT_EQ(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  auto store = open_at(dir / "db");
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->schema_version(), SqliteRecordStore::current_schema_version());
+  EXPECT_EQ(*store->count(), 3);
+  auto known = store->known_s3_etags(std::vector<std::string>{"k/a", "k/c"});
+  ASSERT_TRUE(known);
+  EXPECT_EQ((*known)[0], "new");
+  EXPECT_EQ((*known)[1], std::nullopt);
+  EXPECT_EQ(*store->count_rejections(), 0);
+}
+
 TEST(SqliteRecordStore, RefusesAFileFromANewerVersion) {
   testing::TempDir dir;
   { ASSERT_TRUE(open_at(dir / "db")); }
