@@ -64,6 +64,7 @@ bench: build
 	bench/run-diff.sh
 	bench/run-partial.sh
 	bench/run-load.sh
+	bench/run-sync.sh
 
 clean:
 	rm -rf build

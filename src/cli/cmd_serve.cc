@@ -102,7 +102,10 @@ int run_serve(const ServeFlags& flags) {
   if (!tokens) return report_failure(tokens.error().with_context("--push-token-file"));
   config.push_tokens = std::move(*tokens);
   config.max_document_bytes = flags.max_document_bytes;
-  if (!flags.queue.queue_url.empty()) config.queue = queue_config(flags.queue);
+  if (!flags.queue.queue_url.empty()) {
+    config.queue = queue_config(flags.queue);
+    config.queue->max_document_bytes = flags.max_document_bytes;
+  }
   if (Status s = app::run_serve(config, logger); !s) return report_failure(s);
   return 0;
 }

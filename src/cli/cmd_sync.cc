@@ -1,6 +1,8 @@
 // `buildhub backfill` and `buildhub daemon`: the hub kept in sync with an S3 archive.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <string_view>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -63,6 +65,19 @@ std::string ingest_metadata(const char* source) {
 
 // ---- backfill ----
 
+// Where a backfill keeps its resume point by default: beside the store.
+std::filesystem::path state_directory(const StoreFlags& store) {
+  if (store.database.empty()) return store.data_dir;
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (std::string_view(store.database).starts_with(kSqlite)) {
+    std::string path = store.database.substr(kSqlite.size());
+    while (path.starts_with("///")) path.erase(0, 2);  // sqlite:///abs/path
+    const auto parent = std::filesystem::path(path).parent_path();
+    return parent.empty() ? std::filesystem::path(".") : parent;
+  }
+  return ".";
+}
+
 struct BackfillFlags {
   StoreFlags store;
   LogFlags log;
@@ -72,6 +87,7 @@ struct BackfillFlags {
   std::string endpoint_url;
   bool no_sign_request = false;
   bool resume = false;
+  bool dry_run = false;
   unsigned jobs = 32;
   std::string state_file;
   std::string metrics_file;
@@ -131,12 +147,11 @@ int run_backfill_command(const BackfillFlags& flags) {
   BackfillOptions options;
   options.jobs = flags.jobs;
   options.resume = flags.resume;
+  options.dry_run = flags.dry_run;
   options.limits.max_document_bytes = flags.max_document_bytes;
   options.metadata = ingest_metadata("backfill");
-  options.state_file = flags.state_file.empty()
-                           ? default_backfill_state_file(flags.store.database.empty() ? flags.store.data_dir : ".",
-                                                         *location)
-                           : std::filesystem::path(flags.state_file);
+  options.state_file = flags.state_file.empty() ? default_backfill_state_file(state_directory(flags.store), *location)
+                                                : std::filesystem::path(flags.state_file);
   logger->info("backfill starting", {{"bucket", location->describe()},
                                      {"endpoint", location->endpoint},
                                      {"signed", credentials.has_value()},
@@ -164,6 +179,7 @@ int run_backfill_command(const BackfillFlags& flags) {
                                   {"listed", c.listed},
                                   {"matched", c.matched},
                                   {"unchanged", c.unchanged},
+                                  {"to_download", c.to_download},
                                   {"downloaded", c.downloaded},
                                   {"missing", c.missing},
                                   {"inserted", c.inserted},
@@ -195,7 +211,9 @@ struct DaemonFlags {
   HttpFlags http;
   QueueFlags queue;
   std::string listen;
+  std::size_t max_document_bytes = 1 << 20;
 };
+
 
 int run_daemon_command(const DaemonFlags& flags) {
   StopOnSignals signals;
@@ -208,6 +226,7 @@ int run_daemon_command(const DaemonFlags& flags) {
   Executor executor(ExecutorOptions{});
   app::QueueConsumerConfig config = queue_config(flags.queue);
   config.http = http_options(flags.http, "sqs");
+  config.max_document_bytes = flags.max_document_bytes;
   auto consumer = app::QueueConsumer::create(config, **store, **validator, executor, metrics, logger);
   if (!consumer) return report_failure(consumer.error());
   // /metrics and /__heartbeat__ for the daemon alone, when asked.
@@ -324,6 +343,9 @@ CommandRunner register_backfill(CLI::App& app) {
       ->envname("BUILDHUB_S3_NO_SIGN_REQUEST");
   cmd->add_flag("--resume", flags->resume,
                 "Continue after the last fully processed listing page of the previous run over this bucket and prefix");
+  cmd->add_flag("--dry-run", flags->dry_run,
+                "List and compare with the store only: report how many keys a run would download (to_download); "
+                "nothing is downloaded, stored or remembered");
   cmd->add_option("--jobs", flags->jobs, "Downloads in flight")
       ->envname("BUILDHUB_BACKFILL_JOBS")
       ->check(CLI::Range(1u, 1024u))
@@ -358,6 +380,10 @@ CommandRunner register_daemon(CLI::App& app) {
   add_queue_flags(*cmd, flags->queue, true);
   cmd->add_option("--listen", flags->listen, "Serve /metrics and /__heartbeat__ on HOST:PORT (default: not at all)")
       ->envname("BUILDHUB_DAEMON_LISTEN");
+  cmd->add_option("--max-document-bytes", flags->max_document_bytes, "Larger objects are rejected without being read")
+      ->envname("BUILDHUB_MAX_DOCUMENT_BYTES")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
+      ->capture_default_str();
   return [flags] { return run_daemon_command(*flags); };
 }
 

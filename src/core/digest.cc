@@ -2,25 +2,17 @@
 
 #include <openssl/evp.h>
 
+#include "core/hex.h"
+
 namespace bh {
 namespace {
-
-std::string hex(const unsigned char* bytes, unsigned int length) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(length * 2, '0');
-  for (unsigned int i = 0; i < length; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xF];
-  }
-  return out;
-}
 
 std::string digest_hex(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   // EVP_Digest only fails on allocation failure; an empty string is then the visible result.
   if (EVP_Digest(data.data(), data.size(), out, &length, md, nullptr) != 1) return {};
-  return hex(out, length);
+  return to_hex_lower(std::string_view(reinterpret_cast<const char*>(out), length));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "ingest/backfill.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -124,8 +126,9 @@ Result<BackfillCounts> run_backfill(const BackfillDeps& deps, const BackfillOpti
     }
   }
 
-  // Listing runs ahead of the downloads by up to two pages.
-  BoundedQueue<Result<net::S3ListPage>> pages(2);
+  // Listing runs ahead of the downloads by up to `list_ahead` pages, so the server always has a
+  // listing request to work on while a page's last downloads finish and the page is stored.
+  BoundedQueue<Result<net::S3ListPage>> pages(std::max(options.list_ahead, 1u));
   std::stop_source stop_listing;
   std::stop_callback forward_stop(stop, [&] { stop_listing.request_stop(); });
   std::jthread lister = start_thread("bh-s3-list", [&] {
@@ -183,7 +186,16 @@ Result<BackfillCounts> run_backfill(const BackfillDeps& deps, const BackfillOpti
       }
       requests.push_back({&deps.s3, matched[i]->key, matched[i]->etag});
     }
-    std::vector<FetchOutcome> fetched = fetch_objects(requests, options.jobs, options.limits.max_document_bytes, stop);
+    counts.to_download += requests.size();
+    if (options.dry_run) {
+      ++counts.pages;
+      counts.seconds = std::chrono::duration<double>(deps.clock.monotonic_now() - started).count();
+      observer.on_page(counts);
+      continue;
+    }
+    // The page in hand is finished even when a stop is requested meanwhile (a stop is checked
+    // between pages): what it downloads is stored and the resume point moves past it.
+    std::vector<FetchOutcome> fetched = fetch_objects(requests, options.jobs, options.limits.max_document_bytes, {});
     std::vector<IngestItem> items;
     for (std::size_t i = 0; i < fetched.size() && failure.is_ok(); ++i) {
       FetchOutcome& f = fetched[i];
@@ -242,6 +254,7 @@ Result<BackfillCounts> run_backfill(const BackfillDeps& deps, const BackfillOpti
     return fail(failure.with_context(fmt::format("backfill of {} stopped after {} pages ({} keys listed)",
                                                  where.describe(), counts.pages, counts.listed)));
   }
+  if (options.dry_run) return counts;
   state.complete = true;
   BH_RETURN_IF_ERROR(save_state(options.state_file, state, deps.clock).with_context("writing the backfill state"));
   metrics.seconds.observe_seconds(counts.seconds);

@@ -12,6 +12,9 @@
 // most the page in flight, which the next run lists again; its records, if they were committed,
 // are then known and skipped, so nothing is missed and nothing doubled.
 //
+// Stop: a stop request ends the run after the page in hand is stored (kCancelled); --resume goes on
+// from there.
+//
 // Failure: S3 failing after the HTTP client's retries, or the store failing, stops the run with
 // that Status (the counts so far are in the observer's last progress and the state file). An
 // invalid document never stops it: it is a rejection.
@@ -38,6 +41,7 @@ struct BackfillCounts {
   std::uint64_t listed = 0;         // keys listed (backfill_listed)
   std::uint64_t matched = 0;        // ... ending with buildhub.json (backfill_matched)
   std::uint64_t unchanged = 0;      // ... whose key and ETag were already known
+  std::uint64_t to_download = 0;    // matched keys new or changed (what a dry run reports)
   std::uint64_t downloaded = 0;
   std::uint64_t missing = 0;        // gone between listing and download (404)
   std::uint64_t inserted = 0;       // new records (backfill_inserted)
@@ -59,7 +63,11 @@ class BackfillObserver {
 struct BackfillOptions {
   unsigned jobs = 32;             // downloads in flight
   unsigned page_size = 1000;      // keys per listing request (S3's maximum)
+  unsigned list_ahead = 8;        // listing pages fetched ahead of the one downloading (~300 KB each)
   bool resume = false;
+  // List and compare with the store only: count what a run would download; nothing is fetched,
+  // stored or written to the state file.
+  bool dry_run = false;
   std::filesystem::path state_file;  // required: where the resume point is kept
   RecordLimits limits;
   std::string metadata = "{}";    // stored with every record

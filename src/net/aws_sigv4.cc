@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 
 #include "core/digest.h"
+#include "core/hex.h"
 
 namespace bh::net {
 namespace {
@@ -18,17 +19,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
 }
 
 std::string lower(std::string_view s) {
@@ -140,7 +130,7 @@ SignedRequest sign_v4(const SigningRequest& request, const AwsCredentials& crede
   key = hmac_sha256(key, request.region);
   key = hmac_sha256(key, request.service);
   key = hmac_sha256(key, "aws4_request");
-  out.signature = to_hex(hmac_sha256(key, out.string_to_sign));
+  out.signature = to_hex_lower(hmac_sha256(key, out.string_to_sign));
 
   out.headers_to_add.emplace_back("x-amz-date", date_time);
   if (!credentials.session_token.empty()) out.headers_to_add.emplace_back("x-amz-security-token", credentials.session_token);

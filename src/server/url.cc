@@ -4,17 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "core/hex.h"
+
 namespace bh {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
@@ -25,8 +17,8 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
       if (text.size() - i < 3) {
         return fail(invalid_argument(fmt::format("truncated %-escape at offset {}", i)));
       }
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0) return fail(invalid_argument(fmt::format("bad %-escape at offset {}", i)));
       const char decoded = static_cast<char>(hi * 16 + lo);
       if (decoded == '\0') return fail(invalid_argument("NUL byte in URL"));

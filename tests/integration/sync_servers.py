@@ -42,6 +42,17 @@ def wait_for_port(port, proc, timeout=30):
     raise RuntimeError("server did not listen on %d" % port)
 
 
+def stop_process(proc):
+    """SIGTERM by process id, then SIGKILL if it lingers."""
+    if proc is not None and proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def check_installed():
     missing = [p for p in (os.path.join(SERVERS, "node_modules", "s3rver"), NODE22) if not os.path.exists(p)]
     if missing:
@@ -71,13 +82,7 @@ class S3rver:
         wait_for_port(self.port, self.proc)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     @property
@@ -104,13 +109,7 @@ class Fauxqs:
         wait_for_port(self.port, self.proc)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     @property

@@ -50,6 +50,29 @@ class BadInputTest(unittest.TestCase):
             with Server(data) as server:
                 self.assertEqual(server.get_json("/api/records")[2]["builds"]["total"], 2)
 
+    def test_bad_pushes_are_400s_recorded_and_never_500s(self):
+        with TempDir() as data:
+            token = "bad-input-token-0123456789"
+            with open(os.path.join(data, "tokens"), "w") as f:
+                f.write(token + "\n")
+            with Server(data, "--push-token-file", os.path.join(data, "tokens")) as server:
+                auth = {"Authorization": "Bearer " + token}
+                good = open(fixture("buildhub2", "valid-buildhub.json"), "rb").read()
+                bodies = [b"", b"{", b"[]", b"null", b'"str"', b"{}", b'{"build": "\xff\xfe"}', b"[" * 100000,
+                          b'{"a": 1, "a": 2}', good[: len(good) // 2], good.replace(b'"os": "mac"', b'"os": 7'),
+                          b"\x00" * 100, good + b"garbage"]
+                for body in bodies:
+                    status, _, answer = server.request("/api/builds", "POST", body, auth)
+                    self.assertEqual(status, 400, (body[:40], answer[:200]))
+                    self.assertTrue(json.loads(answer)["error"])
+                for target in ("/api/rejections?limit=x", "/api/rejections?before=0", "/api/rejections?limit=99999",
+                               "/api/rejections?%ff=1"):
+                    status, _, _ = server.request(target)
+                    self.assertEqual(status, 400, target)
+                _, _, listed = server.get_json("/api/rejections?limit=1000")
+                self.assertEqual(listed["total"], len(bodies))
+                self.assertEqual(server.get_json("/api/records")[2]["builds"]["total"], 0)
+
     def test_bad_ndjson_lines_on_stdin(self):
         with TempDir() as data:
             good = run("demo-data", "--records", "2", "--seed", "1", check=0).stdout.splitlines()

@@ -99,6 +99,10 @@ class SyncTest(unittest.TestCase):
         with TempDir() as data:
             proxy = SigV4Proxy(self.s3.port, data)
             try:
+                dry = json.loads(run("backfill", "--data-dir", data, "--bucket", "s3://archive/pub/firefox/",
+                                     "--endpoint-url", proxy.endpoint, "--json", "--dry-run", env=CREDS,
+                                     check=0).stdout)
+                self.assertEqual((dry["listed"], dry["matched"], dry["to_download"], dry["downloaded"]), (26, 24, 24, 0))
                 out = run("backfill", "--data-dir", data, "--bucket", "s3://archive/pub/firefox/", "--endpoint-url",
                           proxy.endpoint, "--json", "--jobs", "4", env=CREDS)
                 self.assertEqual(out.returncode, 3, out.stderr)  # something was rejected
@@ -226,6 +230,48 @@ class SyncTest(unittest.TestCase):
                 with Server(data) as server:
                     _, _, total = server.get_json("/api/records")
                     self.assertEqual(total["builds"]["total"], 60)
+        finally:
+            queue.stop()
+
+    def test_daemon_keeps_messages_it_cannot_handle_and_copies_release_as_beta_on_request(self):
+        queue = Fauxqs()
+        try:
+            url = queue.create_queue("kept-events")
+            release = record("20230505050505", channel="release")
+            release["source"]["product"] = "firefox"
+            etag = self.writer.put("events", "pub/kept/buildhub.json", json.dumps(release))
+            with TempDir() as data:
+                # S3 unreachable: the message stays on the queue (hidden for its retry delay), logged
+                # with its receive count; nothing is stored or rejected.
+                dead = free_port()
+                proc = subprocess.Popen([BIN, "daemon", "--data-dir", data, "--queue", url, "--s3-endpoint-url",
+                                         "http://127.0.0.1:%d" % dead, "--wait-seconds", "1", "--max-attempts", "1"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                queue.send(url, s3_event("events", "pub/kept/buildhub.json", etag))
+                wait_until(lambda: queue.counts(url) == (0, 1), what="the message to be in flight")
+                time.sleep(1.5)
+                proc.send_signal(signal.SIGTERM)
+                _, err = proc.communicate(timeout=30)
+                self.assertEqual(proc.returncode, 0, err)
+                self.assertIn('"msg":"message kept for a later attempt"', err)
+                self.assertIn('"receive_count":1', err)
+                self.assertEqual(sum(queue.counts(url)), 1)  # not deleted
+                # With S3 back (and the option on), the same message is ingested twice: release and beta.
+                queue.call("PurgeQueue", {"QueueUrl": url})
+                queue.send(url, s3_event("events", "pub/kept/buildhub.json", etag))
+                proc = subprocess.Popen([BIN, "daemon", "--data-dir", data, "--queue", url, "--s3-endpoint-url",
+                                         self.s3.endpoint, "--wait-seconds", "1", "--release-as-beta"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                wait_until(lambda: queue.counts(url) == (0, 0), what="the queue to drain")
+                proc.send_signal(signal.SIGTERM)
+                _, err = proc.communicate(timeout=30)
+                self.assertEqual(proc.returncode, 0, err)
+                with Server(data) as server:
+                    body = json.dumps({"query": {"term": {"build.id": "20230505050505"}},
+                                       "aggs": {"c": {"terms": {"field": "target.channel"}}}, "size": 0}).encode()
+                    _, _, data_ = server.request("/api/search", "POST", body, {"Content-Type": "application/json"})
+                    buckets = json.loads(data_)["aggregations"]["c"]["buckets"]
+                    self.assertEqual(sorted(b["key"] for b in buckets), ["beta", "release"])
         finally:
             queue.stop()
 

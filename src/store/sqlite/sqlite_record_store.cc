@@ -113,6 +113,35 @@ StoredRecord row_to_record(const sqlite::Statement& stmt) {
   return r;
 }
 
+Rejection row_to_rejection(const sqlite::Statement& stmt) {
+  Rejection r;
+  r.id = stmt.column_int64(0);
+  r.created_at = stmt.column_text(1);
+  r.source = stmt.column_text(2);
+  r.origin = stmt.column_text(3);
+  r.s3_object_key = stmt.column_optional_text(4);
+  r.s3_object_etag = stmt.column_optional_text(5);
+  r.reason = stmt.column_text(6);
+  return r;
+}
+
+// Every row of a bound statement, through `to_row`; the statement is reset either way.
+template <typename Row>
+Result<std::vector<Row>> collect_rows(sqlite::Statement& stmt, Row (*to_row)(const sqlite::Statement&)) {
+  std::vector<Row> out;
+  while (true) {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return fail(row.error());
+    }
+    if (!*row) break;
+    out.push_back(to_row(stmt));
+  }
+  stmt.reset();
+  return out;
+}
+
 // One read connection and its statements. Used by one thread at a time (leased from the pool).
 struct ReaderStatements {
   sqlite::Statement get_by_id;
@@ -386,26 +415,7 @@ Result<std::vector<Rejection>> SqliteRecordStore::list_rejections(std::int64_t b
   sqlite::Statement& stmt = reader->statements.rejections_before;
   BH_RETURN_IF_ERROR(stmt.bind_int64(1, before > 0 ? before : std::numeric_limits<std::int64_t>::max()));
   BH_RETURN_IF_ERROR(stmt.bind_int64(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000))));
-  std::vector<Rejection> out;
-  while (true) {
-    auto row = stmt.step();
-    if (!row) {
-      stmt.reset();
-      return fail(row.error());
-    }
-    if (!*row) break;
-    Rejection r;
-    r.id = stmt.column_int64(0);
-    r.created_at = stmt.column_text(1);
-    r.source = stmt.column_text(2);
-    r.origin = stmt.column_text(3);
-    r.s3_object_key = stmt.column_optional_text(4);
-    r.s3_object_etag = stmt.column_optional_text(5);
-    r.reason = stmt.column_text(6);
-    out.push_back(std::move(r));
-  }
-  stmt.reset();
-  return out;
+  return collect_rows(stmt, row_to_rejection);
 }
 
 Result<std::int64_t> SqliteRecordStore::count_rejections() {
@@ -458,20 +468,9 @@ Result<std::int64_t> SqliteRecordStore::count() {
 Result<std::vector<StoredRecord>> SqliteRecordStore::read_after(RecordId after, std::size_t limit) {
   BH_ASSIGN_OR_RETURN(ReaderLease reader, lease_reader());
   sqlite::Statement& stmt = reader->statements.read_after;
-  std::vector<StoredRecord> out;
   BH_RETURN_IF_ERROR(stmt.bind_int64(1, after));
   BH_RETURN_IF_ERROR(stmt.bind_int64(2, static_cast<std::int64_t>(limit)));
-  while (true) {
-    auto row = stmt.step();
-    if (!row) {
-      stmt.reset();
-      return fail(row.error());
-    }
-    if (!*row) break;
-    out.push_back(row_to_record(stmt));
-  }
-  stmt.reset();
-  return out;
+  return collect_rows(stmt, row_to_record);
 }
 
 Status SqliteRecordStore::check_health() {
