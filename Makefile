@@ -4,7 +4,7 @@
 #                integration tests under ASan+UBSan, clang's thread-safety analysis, and a fuzz smoke run
 #   make bench   the benchmarks of docs/benchmarks.md
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 300)
-.PHONY: deps build build-binary build-asan build-fuzz serve test test-release test-asan check-thread-safety fuzz-smoke fuzz bench clean
+.PHONY: deps test-deps build build-binary build-asan build-fuzz serve test test-release test-asan check-thread-safety fuzz-smoke fuzz bench clean
 
 DATA_DIR ?= ./data
 DEMO_RECORDS ?= 10000
@@ -14,6 +14,10 @@ BIN := build/release/src/buildhub
 
 deps:
 	scripts/install-deps
+
+# The S3 and SQS servers the sync tests start on 127.0.0.1 (npm; not needed to build or serve).
+test-deps: deps
+	scripts/install-deps --test-servers
 
 build: deps
 	cmake --preset release
@@ -37,10 +41,10 @@ serve: build-binary
 
 test: test-release test-asan check-thread-safety fuzz-smoke
 
-test-release: build
+test-release: build test-deps
 	ctest --preset release
 
-test-asan: build-asan
+test-asan: build-asan test-deps
 	ctest --preset asan-ubsan
 
 # The libraries and the binary under clang -Wthread-safety -Werror: a lock annotation that

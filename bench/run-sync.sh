@@ -3,8 +3,10 @@
 # with Debian's awscli on the same bucket in the same run:
 #   (on s3rver, and again on fauxqs's in-memory S3)
 #   listing    keys/s: `buildhub backfill --dry-run` vs `aws s3api list-objects-v2` (pages of 1,000)
-#   downloads  buildhub.json objects/s: `buildhub backfill` (download + validate + store) vs
-#              `aws s3 cp --recursive --exclude '*' --include '*buildhub.json'` (download only)
+#   downloads  buildhub.json objects/s on a bucket holding just them: `buildhub backfill`
+#              (list + download + validate + store) vs `aws s3 cp --recursive` (list + download);
+#              and the whole bucket: `buildhub backfill` vs
+#              `aws s3 cp --recursive --exclude "*" --include "*buildhub.json"`
 #   daemon     S3 events/s end to end (event sent -> record searchable) through `serve --queue`
 # Prints a Markdown report (also written to bench/out/sync.md).
 # Usage: bench/run-sync.sh [KEYS] [MESSAGES]

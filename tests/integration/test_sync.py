@@ -103,8 +103,9 @@ class SyncTest(unittest.TestCase):
                                      "--endpoint-url", proxy.endpoint, "--json", "--dry-run", env=CREDS,
                                      check=0).stdout)
                 self.assertEqual((dry["listed"], dry["matched"], dry["to_download"], dry["downloaded"]), (26, 24, 24, 0))
+                metrics_file = os.path.join(data, "backfill.prom")
                 out = run("backfill", "--data-dir", data, "--bucket", "s3://archive/pub/firefox/", "--endpoint-url",
-                          proxy.endpoint, "--json", "--jobs", "4", env=CREDS)
+                          proxy.endpoint, "--json", "--jobs", "4", "--metrics-file", metrics_file, env=CREDS)
                 self.assertEqual(out.returncode, 3, out.stderr)  # something was rejected
                 summary = json.loads(out.stdout)
                 self.assertEqual((summary["listed"], summary["matched"], summary["downloaded"], summary["inserted"],
@@ -113,6 +114,12 @@ class SyncTest(unittest.TestCase):
                 self.assertGreaterEqual(counts["verified"], 25)
                 self.assertEqual(counts["refused"], 0)
                 self.assertIn("rejected s3://archive/pub/firefox/bad/buildhub.json", out.stderr)
+                with open(metrics_file) as f:
+                    metrics = f.read()
+                for line in ("buildhub_backfill_listed_total 26", "buildhub_backfill_matched_total 24",
+                             "buildhub_backfill_inserted_total 21", "buildhub_backfill_not_inserted_total 1",
+                             "buildhub_backfill_rejected_total 2", "buildhub_backfill_seconds_count 1"):
+                    self.assertIn(line, metrics)
 
                 # Again: every key is known (stored or rejected), nothing is downloaded.
                 again = json.loads(run("backfill", "--data-dir", data, "--bucket", proxy.endpoint + "/archive/pub/firefox/",
