@@ -9,7 +9,7 @@
 #include "core/calendar.h"
 #include "core/digest.h"
 #include "core/file_io.h"
-#include "core/json_nesting.h"
+#include "core/json_fields.h"
 #include "core/thread.h"
 #include "ingest/s3_event.h"
 #include "ingest/s3_fetch.h"
@@ -35,9 +35,9 @@ Result<std::optional<ResumeState>> load_state(const std::filesystem::path& path)
     return corrupt(fmt::format("the backfill state {} is damaged ({}): delete it, or run without --resume",
                                path.string(), why));
   };
-  if (!json_nesting_within(text, 8)) return fail(damaged("nests too deeply"));
-  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (!doc.is_object()) return fail(damaged("not a JSON object"));
+  auto parsed = parse_json_object(text, 8, "the state");
+  if (!parsed) return fail(damaged(parsed.error().message()));
+  const nlohmann::json& doc = *parsed;
   ResumeState s;
   try {
     s.bucket = doc.at("bucket").get<std::string>();

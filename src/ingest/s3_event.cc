@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "core/json_nesting.h"
+#include "core/json_fields.h"
 #include "net/s3_xml.h"
 
 namespace bh {
@@ -12,36 +12,7 @@ namespace {
 constexpr std::size_t kMaxNesting = 32;  // an S3 event nests 5 levels
 
 Result<nlohmann::json> parse_object(std::string_view text, std::string_view what) {
-  if (!json_nesting_within(text, kMaxNesting)) {
-    return fail(invalid_argument(fmt::format("{} nests deeper than {} levels", what, kMaxNesting)));
-  }
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return fail(invalid_argument(fmt::format("{} is not JSON", what)));
-  if (!doc.is_object()) {
-    return fail(invalid_argument(fmt::format("{} is a JSON {}, not an object", what, doc.type_name())));
-  }
-  return doc;
-}
-
-Result<std::string> string_at(const nlohmann::json& obj, const char* name, std::string_view where, bool required) {
-  const auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    if (required) return fail(invalid_argument(fmt::format("{}: \"{}\" is missing", where, name)));
-    return std::string();
-  }
-  if (!it->is_string()) {
-    return fail(invalid_argument(fmt::format("{}: \"{}\" is a {}, not a string", where, name, it->type_name())));
-  }
-  return it->get<std::string>();
-}
-
-Result<const nlohmann::json*> object_at(const nlohmann::json& obj, const char* name, std::string_view where) {
-  const auto it = obj.find(name);
-  if (it == obj.end()) return fail(invalid_argument(fmt::format("{}: \"{}\" is missing", where, name)));
-  if (!it->is_object()) {
-    return fail(invalid_argument(fmt::format("{}: \"{}\" is a {}, not an object", where, name, it->type_name())));
-  }
-  return &*it;
+  return parse_json_object(text, kMaxNesting, what);
 }
 
 Status read_records(const nlohmann::json& doc, S3EventBody& out) {
@@ -67,13 +38,13 @@ Status read_records(const nlohmann::json& doc, S3EventBody& out) {
     }
     if (!s3->is_object()) return invalid_argument(where + ".s3 is not an object");
     S3EventObject o;
-    BH_ASSIGN_OR_RETURN(o.event_name, string_at(record, "eventName", where, false));
-    BH_ASSIGN_OR_RETURN(const nlohmann::json* object, object_at(*s3, "object", where + ".s3"));
-    BH_ASSIGN_OR_RETURN(const nlohmann::json* bucket, object_at(*s3, "bucket", where + ".s3"));
-    BH_ASSIGN_OR_RETURN(o.bucket, string_at(*bucket, "name", where + ".s3.bucket", true));
-    BH_ASSIGN_OR_RETURN(const std::string key, string_at(*object, "key", where + ".s3.object", true));
+    BH_ASSIGN_OR_RETURN(o.event_name, string_field(record, "eventName", where, false));
+    BH_ASSIGN_OR_RETURN(const nlohmann::json* object, object_field(*s3, "object", where + ".s3"));
+    BH_ASSIGN_OR_RETURN(const nlohmann::json* bucket, object_field(*s3, "bucket", where + ".s3"));
+    BH_ASSIGN_OR_RETURN(o.bucket, string_field(*bucket, "name", where + ".s3.bucket", true));
+    BH_ASSIGN_OR_RETURN(const std::string key, string_field(*object, "key", where + ".s3.object", true));
     o.key = net::url_decode_plus(key);
-    BH_ASSIGN_OR_RETURN(const std::string etag, string_at(*object, "eTag", where + ".s3.object", false));
+    BH_ASSIGN_OR_RETURN(const std::string etag, string_field(*object, "eTag", where + ".s3.object", false));
     o.etag = net::strip_etag_quotes(etag);
     if (const auto size = object->find("size"); size != object->end() && size->is_number_unsigned()) {
       o.size = size->get<std::uint64_t>();

@@ -75,26 +75,6 @@ std::string S3Location::describe() const {
   return prefix.empty() ? fmt::format("s3://{}", bucket) : fmt::format("s3://{}/{}", bucket, prefix);
 }
 
-S3Location S3Location::with_bucket(std::string_view other_bucket) const {
-  S3Location out = *this;
-  out.bucket = std::string(other_bucket);
-  out.prefix.clear();
-  if (!path_style) {
-    // Virtual-hosted: the bucket is the first label of the host.
-    const auto sep = endpoint.find("://");
-    const std::string scheme = endpoint.substr(0, sep);
-    const std::string host = host_of(endpoint);
-    const auto dot = host.find('.');
-    if (other_bucket.find('.') != std::string_view::npos) {
-      out.path_style = true;
-      out.endpoint = scheme + "://" + host.substr(dot + 1);
-    } else {
-      out.endpoint = scheme + "://" + std::string(other_bucket) + host.substr(dot);
-    }
-  }
-  return out;
-}
-
 S3UrlDefaults s3_defaults_from_environment(std::string endpoint_override) {
   S3UrlDefaults d;
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {

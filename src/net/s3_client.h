@@ -44,8 +44,6 @@ struct S3Location {
 
   // "s3://bucket/prefix", for logs and origins.
   std::string describe() const;
-  // The same endpoint and addressing for another bucket (S3 events name their bucket).
-  S3Location with_bucket(std::string_view other_bucket) const;
 };
 
 struct S3UrlDefaults {

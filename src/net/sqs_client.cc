@@ -121,14 +121,4 @@ Status SqsClient::change_visibility(const std::string& receipt_handle, std::chro
   return reply ? Status::ok() : reply.error();
 }
 
-Result<std::string> SqsClient::send(const std::string& message_body) const {
-  const nlohmann::json body = {{"QueueUrl", queue_.url}, {"MessageBody", message_body}};
-  BH_ASSIGN_OR_RETURN(std::string reply, call("SendMessage", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), std::chrono::milliseconds(0), {}));
-  auto doc = nlohmann::json::parse(reply, nullptr, false);
-  if (doc.is_object() && doc.contains("MessageId") && doc["MessageId"].is_string()) {
-    return doc["MessageId"].get<std::string>();
-  }
-  return fail(unavailable(fmt::format("SQS SendMessage on {}: no MessageId in the answer", queue_.url)));
-}
-
 }  // namespace bh::net

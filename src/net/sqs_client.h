@@ -1,6 +1,6 @@
 // An SQS client over the AWS JSON protocol (what current AWS SDKs speak, and the only protocol
-// fauxqs answers): ReceiveMessage (long poll), DeleteMessageBatch, ChangeMessageVisibility and
-// SendMessage (for tests and benchmarks), signed with SigV4 when credentials are given.
+// fauxqs answers): ReceiveMessage (long poll), DeleteMessageBatch and ChangeMessageVisibility,
+// signed with SigV4 when credentials are given.
 //
 // Queue URLs: https://sqs.us-west-2.amazonaws.com/123456789012/name (region from the host, as
 // Buildhub2 read it), the legacy https://us-west-2.queue.amazonaws.com/..., or any other
@@ -57,7 +57,6 @@ class SqsClient {
   // Up to 10 entries (SQS's limit); more are sent in several calls.
   Result<SqsBatchOutcome> delete_batch(std::span<const ReceiptEntry> entries) const;
   Status change_visibility(const std::string& receipt_handle, std::chrono::seconds timeout) const;
-  Result<std::string> send(const std::string& body) const;  // the message id
 
  private:
   Result<std::string> call(const std::string& operation, const std::string& body,

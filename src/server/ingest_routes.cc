@@ -107,11 +107,12 @@ class IngestRoutes final : public RouteModule {
       }
       return json_response({{"error", fmt::format("invalid buildhub.json: {}", summary)}, {"errors", errors}}, 400);
     }
-    auto prepared = parser.prepare(request.body);
-    if (!prepared) return json_response({{"error", prepared.error().message()}}, http_status(prepared.error().code()));
+    // The document parsed and validated above, hashed as the pipeline hashes it.
+    auto build_hash = compute_build_hash(*doc);
+    if (!build_hash) return json_response({{"error", build_hash.error().message()}}, http_status(build_hash.error().code()));
     NewRecord record;
-    record.build_hash = prepared->build_hash;
-    record.document = std::move(prepared->raw);
+    record.build_hash = std::move(*build_hash);
+    record.document = request.body;
     record.metadata = deps_.metadata;
     const std::vector<NewRecord> records = {std::move(record)};
     auto outcomes = deps_.store.insert_batch(records);

@@ -59,7 +59,21 @@ def check_installed():
         raise SystemExit("test servers missing (%s): run scripts/install-deps" % ", ".join(missing))
 
 
-class S3rver:
+class LoopbackServer:
+    """A child process serving on 127.0.0.1:self.port, stopped by its process id."""
+    port = None
+    proc = None
+
+    def stop(self):
+        stop_process(self.proc)
+        self.proc = None
+
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+
+class S3rver(LoopbackServer):
     """s3rver on 127.0.0.1; objects persist in `directory`, so a restart keeps them."""
 
     def __init__(self, directory, buckets, port=None):
@@ -81,19 +95,11 @@ class S3rver:
             self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
         wait_for_port(self.port, self.proc)
 
-    def stop(self):
-        stop_process(self.proc)
-        self.proc = None
-
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
-
     def url(self, bucket, prefix=""):
         return "%s/%s%s" % (self.endpoint, bucket, "/" + prefix if prefix else "")
 
 
-class Fauxqs:
+class Fauxqs(LoopbackServer):
     """fauxqs (SQS over the JSON protocol) on 127.0.0.1, through tests/servers/fauxqs-loopback.mjs."""
 
     def __init__(self):
@@ -107,14 +113,6 @@ class Fauxqs:
             raise RuntimeError("fauxqs did not start (exit %s)" % self.proc.wait())
         assert json.loads(line)["port"] == self.port
         wait_for_port(self.port, self.proc)
-
-    def stop(self):
-        stop_process(self.proc)
-        self.proc = None
-
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
 
     def call(self, operation, body):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
