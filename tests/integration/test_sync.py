@@ -358,6 +358,16 @@ class SyncTest(unittest.TestCase):
                 self.assertEqual(out.returncode, 3, (args, out.stderr))
                 self.assertIn("buildhub:", out.stderr)
             self.assertEqual(run("backfill", "--data-dir", data).returncode, 2)  # --bucket is required
+            # A damaged resume state is refused with what to do, not guessed at.
+            state = os.path.join(data, "state.json")
+            for damage in ("", "{", "[]", '{"bucket": 1}', "[" * 100):
+                with open(state, "w") as f:
+                    f.write(damage)
+                out = run("backfill", "--data-dir", data, "--bucket", self.s3.url("archive"), "--state-file", state,
+                          "--resume")
+                self.assertEqual(out.returncode, 8, (damage, out.stderr))
+                self.assertIn("is damaged", out.stderr)
+                self.assertIn("run without --resume", out.stderr)
 
 
 if __name__ == "__main__":
