@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 #include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -15,10 +16,19 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// How many documents hold each term of a keyword column, among one set of documents.
+struct KeywordCounts {
+  std::vector<std::uint32_t> per_term;
+  std::uint64_t missing = 0;  // documents without the field
+};
+
 struct AggRun {
   SearchExecutor& exec;
   const Evaluated& scorer;
   std::size_t buckets = 0;
+  // Counts per keyword column for the documents the aggregations being run share (set by
+  // run_all for its level): a facet's terms and cardinality on one field make one pass.
+  std::map<Column, KeywordCounts>* sibling_counts = nullptr;
 
   Status count_buckets(std::size_t n) {
     buckets += n;
@@ -46,6 +56,29 @@ Status add_subs(AggRun& run, const Subs& subs, const Roaring& docs, ojson& bucke
 }
 
 const SearchIndex& idx(AggRun& run) { return run.exec.index(); }
+
+// `docs` must be the documents of the run_all level in progress (run_all sets sibling_counts):
+// the counts are kept for its other aggregations.
+const KeywordCounts& keyword_counts(AggRun& run, Column column, const Roaring& docs) {
+  if (auto it = run.sibling_counts->find(column); it != run.sibling_counts->end()) return it->second;
+  const auto& col = idx(run).keyword(column);
+  KeywordCounts counts;
+  counts.per_term.assign(col.term_count(), 0);
+  const std::uint64_t n_docs = docs.cardinality();
+  if (n_docs > 0 && n_docs == idx(run).doc_count()) {
+    // Every document (no query, or a facet's match_all filter): the postings already hold the
+    // counts, one per term instead of one visit per document.
+    for (TermId t = 0; t < counts.per_term.size(); ++t) counts.per_term[t] = col.doc_freq(t);
+    counts.missing = n_docs - col.docs_with_value();
+    return run.sibling_counts->emplace(column, std::move(counts)).first->second;
+  }
+  run.exec.collect(docs, [&](DocId d) {
+    const TermId t = col.term_of(d);
+    if (t == kNoTerm) ++counts.missing;
+    else ++counts.per_term[t];
+  });
+  return run.sibling_counts->emplace(column, std::move(counts)).first->second;
+}
 
 // Numeric values of a field for the documents (missing ones take `missing_text` when given).
 template <typename F>
@@ -85,19 +118,17 @@ Result<ojson> count_metric(AggRun& run, const CountAgg& a, const Roaring& docs) 
     std::sort(seen.begin(), seen.end());
     distinct = static_cast<std::uint64_t>(std::unique(seen.begin(), seen.end()) - seen.begin());
   } else {
-    const auto& col = idx(run).keyword(f.column);
-    std::vector<bool> seen(col.term_count(), false);
-    bool missing_seen = false;
-    run.exec.collect(docs, [&](DocId d) {
-      const TermId t = col.term_of(d);
-      if (t == kNoTerm) {
-        if (a.missing) { ++count; missing_seen = true; }
-        return;
-      }
-      ++count;
-      if (!seen[t]) { seen[t] = true; ++distinct; }
-    });
-    if (missing_seen && !col.find(*a.missing)) ++distinct;
+    const KeywordCounts& counts = keyword_counts(run, f.column, docs);
+    for (const std::uint32_t n : counts.per_term) {
+      count += n;
+      if (n > 0) ++distinct;
+    }
+    if (a.missing && counts.missing > 0) {
+      count += counts.missing;
+      // Documents without the field take the `missing` value: a new value unless a document has it.
+      const auto existing = idx(run).keyword(f.column).find(*a.missing);
+      if (!existing || counts.per_term[*existing] == 0) ++distinct;
+    }
   }
   ojson out = ojson::object();
   out["value"] = a.kind == CountAgg::Kind::kValueCount ? count : distinct;
@@ -189,13 +220,9 @@ std::vector<TermBucket> term_buckets(AggRun& run, const TermsAgg& a, const Roari
     return buckets;
   }
   const auto& col = index.keyword(f.column);
-  std::vector<std::uint32_t> counts(col.term_count(), 0);
-  std::uint64_t missing = 0;
-  run.exec.collect(docs, [&](DocId d) {
-    const TermId t = col.term_of(d);
-    if (t == kNoTerm) ++missing;
-    else ++counts[t];
-  });
+  const KeywordCounts& keyword = keyword_counts(run, f.column, docs);
+  const std::vector<std::uint32_t>& counts = keyword.per_term;
+  const std::uint64_t missing = keyword.missing;
   for (TermId t = 0; t < counts.size(); ++t) {
     if (counts[t] == 0 && a.min_doc_count > 0) continue;
     TermBucket b;
@@ -559,11 +586,18 @@ Result<ojson> run_one(AggRun& run, const Aggregation& a, const Roaring& docs) {
 }
 
 Result<ojson> run_all(AggRun& run, const Subs& aggs, const Roaring& docs) {
+  std::map<Column, KeywordCounts> level_counts;
+  auto* const outer = std::exchange(run.sibling_counts, &level_counts);
   ojson out = ojson::object();
   for (const auto& a : aggs) {
-    BH_ASSIGN_OR_RETURN(ojson r, run_one(run, a, docs));
-    out[a.name] = std::move(r);
+    auto r = run_one(run, a, docs);
+    if (!r) {
+      run.sibling_counts = outer;
+      return r;
+    }
+    out[a.name] = std::move(*r);
   }
+  run.sibling_counts = outer;
   return out;
 }
 

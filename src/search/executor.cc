@@ -674,7 +674,13 @@ Result<std::vector<SearchExecutor::Hit>> SearchExecutor::top_hits(const Roaring&
                            return (s.kind == SortKey::Kind::kScore && constant) ||
                                   (s.kind == SortKey::Kind::kDoc && !s.descending);
                          });
-  if (doc_order) {
+  const bool one_number = search_after == std::nullopt && sort.size() == 1 && sort[0].kind == SortKey::Kind::kField &&
+                          (sort[0].field->type == FieldType::kDate || sort[0].field->type == FieldType::kLong) &&
+                          sort[0].missing != SortKey::Missing::kValue;
+  if (one_number) {
+    hits = top_by_number(docs, sort[0], k);
+    for (auto& h : hits) h.score = compute_scores ? matched.score(h.doc) : (constant ? matched.constant : 0.0f);
+  } else if (doc_order) {
     std::vector<DocId> first(std::min<std::uint64_t>(k, docs.cardinality()));
     if (!first.empty()) docs.rangeUint32Array(first.data(), 0, first.size());
     for (const DocId d : first) {
@@ -707,6 +713,42 @@ Result<std::vector<SearchExecutor::Hit>> SearchExecutor::top_hits(const Roaring&
   }
   if (from >= hits.size()) return std::vector<Hit>{};
   hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(from));
+  return hits;
+}
+
+// The common sort of the page and of most clients (one date or number, no search_after): the
+// values are read straight from the column and most documents are turned away by one comparison
+// with the worst of the best k so far, instead of building a Hit per document.
+std::vector<SearchExecutor::Hit> SearchExecutor::top_by_number(const Roaring& docs, const SortKey& key, std::size_t k) {
+  const std::vector<std::int64_t>& values = index_.numeric(key.field->column).values;
+  const bool descending = key.descending;
+  const double missing = (key.missing == SortKey::Missing::kFirst) == descending ? kInf : -kInf;
+  struct Entry {
+    double key;
+    DocId doc;
+  };
+  auto before = [descending](const Entry& a, const Entry& b) {
+    if (a.key != b.key) return descending ? a.key > b.key : a.key < b.key;
+    return a.doc < b.doc;
+  };
+  std::vector<Entry> heap;  // the best k so far, the worst on top
+  heap.reserve(k);
+  collect(docs, [&](DocId d) {
+    const std::int64_t v = values[d];
+    const Entry e{v == kMissingNumber ? missing : static_cast<double>(v), d};
+    if (heap.size() < k) {
+      heap.push_back(e);
+      std::push_heap(heap.begin(), heap.end(), before);
+    } else if (before(e, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), before);
+      heap.back() = e;
+      std::push_heap(heap.begin(), heap.end(), before);
+    }
+  });
+  std::sort_heap(heap.begin(), heap.end(), before);
+  std::vector<Hit> hits;
+  hits.reserve(heap.size());
+  for (const Entry& e : heap) hits.push_back(Hit{e.doc, 0.0f, {e.key}});
   return hits;
 }
 

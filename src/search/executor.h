@@ -17,6 +17,7 @@
 // search_after value of the wrong kind, too many buckets).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -89,6 +90,18 @@ class SearchExecutor {
   // for_each_doc that stops after the block in hand once out of time.
   template <typename F>
   void collect(const Roaring& docs, F&& f) {
+    const std::uint64_t n_docs = docs.cardinality();
+    if (n_docs == 0) return;
+    const std::uint64_t lo = docs.minimum(), hi = docs.maximum();
+    if (hi - lo + 1 == n_docs) {
+      // Consecutive ids (every document, or a match_all filter): a plain loop, no decoding.
+      for (std::uint64_t d = lo; d <= hi;) {
+        if (out_of_time(kRangeBlock)) return;
+        const std::uint64_t end = std::min(hi + 1, d + kRangeBlock);
+        for (; d < end; ++d) f(static_cast<DocId>(d));
+      }
+      return;
+    }
     roaring_uint32_iterator_t it;
     roaring_init_iterator(&docs.roaring, &it);
     std::uint32_t buffer[256];
@@ -121,11 +134,14 @@ class SearchExecutor {
   std::vector<TermId> matching_scanned_terms(const StringPredicate& p, const KeywordColumn& col);
   Roaring record_id_docs(const StringPredicate& p);
   double sort_key_of(DocId d, const SortKey& key, float score) const;
+  // The best k documents by one date or number field (no search_after), in result order.
+  std::vector<Hit> top_by_number(const Roaring& docs, const SortKey& key, std::size_t k);
   Result<double> search_after_key(const nlohmann::json& value, const SortKey& key) const;
   void write_sort_value(std::string& out, DocId d, const SortKey& key, double k) const;
   void write_source(std::string& out, DocId d, const SourceFilter& source) const;
 
   static constexpr std::size_t kWorkPerClockRead = 4096;
+  static constexpr std::uint64_t kRangeBlock = 4096;  // ids between deadline checks on the plain loop
 
   const SearchIndex& index_;
   const SearchLimits& limits_;
