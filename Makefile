@@ -41,10 +41,10 @@ serve: build-binary
 
 test: test-release test-asan check-thread-safety fuzz-smoke
 
-test-release: build test-deps
+test-release: test-deps build
 	ctest --preset release
 
-test-asan: build-asan test-deps
+test-asan: test-deps build-asan
 	ctest --preset asan-ubsan
 
 # The libraries and the binary under clang -Wthread-safety -Werror: a lock annotation that
@@ -61,6 +61,7 @@ fuzz: build-fuzz
 
 bench: build
 	scripts/install-deps --bench
+	scripts/install-deps --test-servers
 	bench/run-ingest.sh
 	bench/run-http.sh
 	bench/run-search.sh
@@ -69,6 +70,7 @@ bench: build
 	bench/run-partial.sh
 	bench/run-load.sh
 	bench/run-sync.sh
+	bench/run-web.sh
 
 clean:
 	rm -rf build

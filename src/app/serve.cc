@@ -37,7 +37,7 @@ class ServeApp {
     BH_RETURN_IF_ERROR(seed());
     BH_RETURN_IF_ERROR(start_search());
     BH_ASSIGN_OR_RETURN(validator_, SchemaValidator::create_builtin());
-    register_modules();
+    BH_RETURN_IF_ERROR(register_modules());
     auto server = HttpServer::start(
         config_.http, [this](HttpRequest r, Responder respond) { router_->dispatch(std::move(r), std::move(respond)); },
         logger_, metrics_, clock_);
@@ -115,7 +115,8 @@ class ServeApp {
     return Status::ok();
   }
 
-  void register_modules() {
+  Status register_modules() {
+    BH_ASSIGN_OR_RETURN(WebAssets page, WebAssets::embedded());
     router_ = std::make_unique<Router>(metrics_, clock_);
     modules_.push_back(make_ops_routes({.checks = {{"store", [this] { return store_->check_health(); }}},
                                         .metrics = metrics_,
@@ -127,7 +128,7 @@ class ServeApp {
                                            .metrics = metrics_,
                                            .clock = clock_,
                                            .max_pending = config_.max_pending_searches}));
-    modules_.push_back(make_page_routes({.store = *store_}));
+    modules_.push_back(make_page_routes({.assets = std::move(page), .web_dir = config_.web_dir}));
     const VersionInfo v = version_info();
     modules_.push_back(make_ingest_routes(
         {.store = *store_,
@@ -140,6 +141,7 @@ class ServeApp {
                                     {"source", "push"}}
                          .dump()}));
     for (auto& module : modules_) module->register_routes(*router_);
+    return Status::ok();
   }
 
   const ServeConfig config_;

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,7 @@ struct ServeConfig {
   std::vector<std::string> push_tokens;      // POST /api/builds; empty: pushing is refused
   std::size_t max_document_bytes = 1 << 20;  // pushed and S3 documents
   std::optional<QueueConsumerConfig> queue;  // the S3-event daemon, inside the server
+  std::filesystem::path web_dir;             // serve the page from here (development); empty: the embedded page
 };
 
 Status run_serve(const ServeConfig& config, std::shared_ptr<Logger> logger);

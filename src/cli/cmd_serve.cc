@@ -18,6 +18,7 @@ struct ServeFlags {
   LogFlags log;
   std::string listen = "127.0.0.1:8000";
   std::string port_file;
+  std::string web_dir;
   std::uint64_t demo_records = 0;
   std::uint64_t demo_seed = 1;
   unsigned io_threads = 0;
@@ -102,6 +103,7 @@ int run_serve(const ServeFlags& flags) {
   if (!tokens) return report_failure(tokens.error().with_context("--push-token-file"));
   config.push_tokens = std::move(*tokens);
   config.max_document_bytes = flags.max_document_bytes;
+  config.web_dir = flags.web_dir;
   if (!flags.queue.queue_url.empty()) {
     config.queue = queue_config(flags.queue);
     config.queue->max_document_bytes = flags.max_document_bytes;
@@ -195,6 +197,11 @@ CommandRunner register_serve(CLI::App& app) {
       ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
       ->capture_default_str();
   add_queue_flags(*cmd, flags->queue, false);
+  cmd->add_option("--web-dir", flags->web_dir,
+                  "Serve the web page from this directory (the repository's web/), read again on every request; "
+                  "without it, the page compiled into the binary")
+      ->envname("BUILDHUB_WEB_DIR")
+      ->check(CLI::ExistingDirectory);
   cmd->add_flag("--no-access-log", flags->no_access_log, "Do not log every request")
       ->envname("BUILDHUB_NO_ACCESS_LOG");
   return [flags] { return run_serve(*flags); };
