@@ -11,7 +11,7 @@
 // Prints one JSON object on stdout.
 //
 // Usage: node bench/web_bench.mjs DATA_DIR   (a data dir already holding the records)
-import { startServer, startBrowser } from '../tests/browser/harness.mjs';
+import { settled, startServer, startBrowser } from '../tests/browser/harness.mjs';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: node bench/web_bench.mjs DATA_DIR');
@@ -27,15 +27,9 @@ function percentile(values, p) {
 }
 const summary = (v) => ({ n: v.length, p50: +percentile(v, 50).toFixed(1), p95: +percentile(v, 95).toFixed(1), max: +Math.max(...v).toFixed(1) });
 
+// The page has rendered (see settled); then the time from the last input event to its mark.
 async function settledAfter(page, marksBefore, expectedQ = null) {
-  await page.waitForFunction(([n, q]) => {
-    const marks = performance.getEntriesByName('buildhub:rendered');
-    if (marks.length <= n || document.querySelector('[aria-busy="true"]')) return false;
-    const last = marks[marks.length - 1].detail || {};
-    if (q !== null && new URLSearchParams(last.state || '').get('q') !== q) return false;
-    const norm = (s) => decodeURIComponent((s || '').replace(/^\?/, ''));
-    return norm(last.state) === norm(window.location.search);
-  }, [marksBefore, expectedQ], { timeout: 30_000, polling: 'raf' });
+  await settled(page, { after: marksBefore, q: expectedQ, timeout: 30_000 });
   return page.evaluate(() => {
     const marks = performance.getEntriesByName('buildhub:rendered');
     const last = marks[marks.length - 1];

@@ -585,19 +585,27 @@ Result<ojson> run_one(AggRun& run, const Aggregation& a, const Roaring& docs) {
       a.spec);
 }
 
+// This level's counts for its aggregations, the enclosing level's again on the way out.
+class LevelCounts {
+ public:
+  explicit LevelCounts(AggRun& run) : run_(run), outer_(std::exchange(run.sibling_counts, &counts_)) {}
+  ~LevelCounts() { run_.sibling_counts = outer_; }
+  LevelCounts(const LevelCounts&) = delete;
+  LevelCounts& operator=(const LevelCounts&) = delete;
+
+ private:
+  AggRun& run_;
+  std::map<Column, KeywordCounts> counts_;
+  std::map<Column, KeywordCounts>* outer_;
+};
+
 Result<ojson> run_all(AggRun& run, const Subs& aggs, const Roaring& docs) {
-  std::map<Column, KeywordCounts> level_counts;
-  auto* const outer = std::exchange(run.sibling_counts, &level_counts);
+  const LevelCounts level(run);
   ojson out = ojson::object();
   for (const auto& a : aggs) {
-    auto r = run_one(run, a, docs);
-    if (!r) {
-      run.sibling_counts = outer;
-      return r;
-    }
-    out[a.name] = std::move(*r);
+    BH_ASSIGN_OR_RETURN(ojson r, run_one(run, a, docs));
+    out[a.name] = std::move(r);
   }
-  run.sibling_counts = outer;
   return out;
 }
 

@@ -17,7 +17,8 @@ HttpResponse answer(const WebAsset& asset, const HttpRequest& request, Caching c
   r.set_header("Referrer-Policy", "same-origin");
   r.set_header("Vary", "Accept-Encoding");
   r.set_header("Cache-Control", caching == Caching::kImmutable ? "public, max-age=31536000, immutable" : "no-cache");
-  const std::string_view coding = compress::choose_content_coding(request.header("accept-encoding"));
+  const std::string_view coding =
+      asset.br.empty() ? std::string_view{} : compress::choose_content_coding(request.header("accept-encoding"));
   // One validator per representation: a cache must not answer a gzip request with br bytes.
   std::string etag = asset.etag;
   if (!coding.empty()) etag.insert(etag.size() - 1, coding == "br" ? "-br" : "-gz");

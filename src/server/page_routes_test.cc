@@ -66,6 +66,20 @@ TEST(WebAssets, IndexNamesTheVersionedAssetsAndTheVersionFollowsTheContent) {
   ASSERT_TRUE(b);
   EXPECT_NE(a.version(), b->version());
   EXPECT_FALSE(WebAssets::from_files({{"main.js", "x"}}));  // no index.html
+  // The same index template, another script: the index names a new version, so its validator
+  // changes too (a 304 would keep a page that asks for the old version's files).
+  auto c = WebAssets::from_files({{"index.html", "{{ASSETS}}"}, {"main.js", "console.log('again');"}});
+  ASSERT_TRUE(c);
+  EXPECT_NE(b->index().etag, c->index().etag);
+  EXPECT_EQ(b->find("app.css")->etag, WebAssets::from_files({{"index.html", "x"}, {"app.css", "body{margin:0}"}})->find("app.css")->etag);
+}
+
+TEST(WebAssets, IdentityOnlySetsMakeNoCompressedForms) {
+  auto plain = WebAssets::from_files({{"index.html", "{{ASSETS}}"}, {"main.js", "let x = 1;"}}, WebAssets::Encodings::kIdentityOnly);
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->find("main.js")->br.empty());
+  EXPECT_TRUE(plain->find("main.js")->gzip.empty());
+  EXPECT_EQ(plain->find("main.js")->identity, "let x = 1;");
 }
 
 TEST(WebAssets, TheEmbeddedPageIsComplete) {

@@ -1,32 +1,32 @@
 #include "server/web_assets.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "compress/http_encoding.h"
 #include "core/digest.h"
+#include "core/file_io.h"
 
 namespace bh {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
+// A page file larger than this is a mistake in web/, not something to serve.
+constexpr std::size_t kMaxWebFileBytes = 8 << 20;
 
-Result<WebAsset> make_asset(std::string name, std::string bytes) {
+Result<WebAsset> make_asset(std::string name, std::string bytes, std::string_view digest, WebAssets::Encodings encodings) {
   WebAsset a;
   a.content_type = std::string(web_content_type(name));
   a.name = std::move(name);
-  a.etag = fmt::format("\"{}\"", sha256_hex(bytes).substr(0, 20));
-  auto gz = compress::gzip_compress(bytes);
-  if (!gz) return fail(gz.error());
-  auto br = compress::brotli_compress(bytes);
-  if (!br) return fail(br.error());
-  a.gzip = std::move(*gz);
-  a.br = std::move(*br);
+  a.etag = fmt::format("\"{}\"", digest.substr(0, 20));
+  if (encodings == WebAssets::Encodings::kCompressed) {
+    auto gz = compress::gzip_compress(bytes);
+    if (!gz) return fail(gz.error());
+    auto br = compress::brotli_compress(bytes);
+    if (!br) return fail(br.error());
+    a.gzip = std::move(*gz);
+    a.br = std::move(*br);
+  }
   a.identity = std::move(bytes);
   return a;
 }
@@ -34,21 +34,21 @@ Result<WebAsset> make_asset(std::string name, std::string bytes) {
 }  // namespace
 
 std::string_view web_content_type(std::string_view name) {
-  if (ends_with(name, ".html")) return "text/html; charset=utf-8";
-  if (ends_with(name, ".js") || ends_with(name, ".mjs")) return "text/javascript; charset=utf-8";
-  if (ends_with(name, ".css")) return "text/css; charset=utf-8";
-  if (ends_with(name, ".svg")) return "image/svg+xml";
-  if (ends_with(name, ".json")) return "application/json";
-  if (ends_with(name, ".txt")) return "text/plain; charset=utf-8";
-  if (ends_with(name, ".png")) return "image/png";
-  if (ends_with(name, ".ico")) return "image/x-icon";
+  if (name.ends_with(".html")) return "text/html; charset=utf-8";
+  if (name.ends_with(".js") || name.ends_with(".mjs")) return "text/javascript; charset=utf-8";
+  if (name.ends_with(".css")) return "text/css; charset=utf-8";
+  if (name.ends_with(".svg")) return "image/svg+xml";
+  if (name.ends_with(".json")) return "application/json";
+  if (name.ends_with(".txt")) return "text/plain; charset=utf-8";
+  if (name.ends_with(".png")) return "image/png";
+  if (name.ends_with(".ico")) return "image/x-icon";
   return "application/octet-stream";
 }
 
 Result<WebAssets> WebAssets::embedded() {
   std::vector<std::pair<std::string, std::string>> files;
   for (const EmbeddedWebFile& f : embedded_web_files()) files.emplace_back(f.name, f.bytes);
-  return from_files(std::move(files));
+  return from_files(std::move(files), Encodings::kCompressed);
 }
 
 Result<WebAssets> WebAssets::from_directory(const std::filesystem::path& dir) {
@@ -58,28 +58,32 @@ Result<WebAssets> WebAssets::from_directory(const std::filesystem::path& dir) {
   if (ec) return fail(io_error(fmt::format("web directory {}: {}", dir.string(), ec.message())));
   for (const auto& entry : it) {
     const std::string name = entry.path().filename().string();
-    if (name.empty() || name[0] == '.' || ends_with(name, "_test.mjs") || name == "package.json" || !entry.is_regular_file(ec)) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    if (!in && !in.eof()) return fail(io_error(fmt::format("{}: cannot be read", entry.path().string())));
-    files.emplace_back(name, bytes.str());
+    if (name.empty() || name[0] == '.' || name.ends_with("_test.mjs") || name == "package.json" || !entry.is_regular_file(ec)) continue;
+    auto bytes = read_file(entry.path(), kMaxWebFileBytes);
+    if (!bytes) return fail(bytes.error());
+    files.emplace_back(name, std::move(*bytes));
   }
-  return from_files(std::move(files));
+  // Read again for every request: compressing (br at quality 11) each time would cost more than
+  // the loopback transfer it saves.
+  return from_files(std::move(files), Encodings::kIdentityOnly);
 }
 
-Result<WebAssets> WebAssets::from_files(std::vector<std::pair<std::string, std::string>> files) {
+Result<WebAssets> WebAssets::from_files(std::vector<std::pair<std::string, std::string>> files, Encodings encodings) {
   std::sort(files.begin(), files.end());
+  std::vector<std::string> digests;
   std::string all;
   for (const auto& [name, bytes] : files) {
+    digests.push_back(sha256_hex(bytes));
     all += name;
     all += '\0';
-    all += sha256_hex(bytes);
+    all += digests.back();
   }
   WebAssets set;
-  set.version_ = sha256_hex(all).substr(0, 12);
+  const std::string set_digest = sha256_hex(all);
+  set.version_ = set_digest.substr(0, 12);
   bool have_index = false;
-  for (auto& [name, bytes] : files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    auto& [name, bytes] = files[i];
     if (name == "index.html") {
       std::string filled;
       const std::string prefix = "/assets/" + set.version_;
@@ -92,7 +96,9 @@ Result<WebAssets> WebAssets::from_files(std::vector<std::pair<std::string, std::
       bytes = std::move(filled);
       have_index = true;
     }
-    auto asset = make_asset(name, std::move(bytes));
+    // index.html names the version, so it changes whenever any file does: its validator is the
+    // digest of the whole set.
+    auto asset = make_asset(name, std::move(bytes), name == "index.html" ? set_digest : digests[i], encodings);
     if (!asset) return fail(asset.error());
     if (name == "index.html") set.index_ = set.assets_.size();
     set.assets_.push_back(std::move(*asset));

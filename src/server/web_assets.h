@@ -4,8 +4,8 @@
 // can be cached for a year (a changed page gets new addresses) and only index.html is revalidated.
 //
 // Ownership: values. Thread safety: immutable after creation; share freely.
-// Failure: from_directory() reports unreadable directories and files (kIoError) and a missing
-// index.html (kNotFound); compression failures are kInternal.
+// Failure: from_directory() reports unreadable directories and files (read_file's codes, kTooLarge
+// beyond 8 MiB) and a missing index.html (kNotFound); compression failures are kInternal.
 #pragma once
 
 #include <filesystem>
@@ -30,8 +30,8 @@ struct WebAsset {
   std::string name;          // "main.js"
   std::string content_type;  // "text/javascript; charset=utf-8"
   std::string identity;      // the bytes
-  std::string gzip;          // the same, gzip-encoded
-  std::string br;            // the same, br-encoded
+  std::string gzip;          // the same, gzip-encoded (empty: not made)
+  std::string br;            // the same, br-encoded (empty: not made)
   std::string etag;          // quoted strong validator of `identity`: "\"3f1c...\""
 };
 
@@ -41,8 +41,11 @@ class WebAssets {
   static Result<WebAssets> embedded();
   // The files of `dir` (one level; dot files, *_test.mjs and package.json skipped), for `serve --web-dir`.
   static Result<WebAssets> from_directory(const std::filesystem::path& dir);
-  // From (name, bytes) pairs; one of them must be index.html.
-  static Result<WebAssets> from_files(std::vector<std::pair<std::string, std::string>> files);
+  enum class Encodings { kCompressed, kIdentityOnly };
+  // From (name, bytes) pairs; one of them must be index.html. kIdentityOnly leaves gzip and br
+  // empty (the route then sends the bytes as they are).
+  static Result<WebAssets> from_files(std::vector<std::pair<std::string, std::string>> files,
+                                      Encodings encodings = Encodings::kCompressed);
 
   // The digest of every file that names this set: "/assets/<version>/main.js".
   const std::string& version() const { return version_; }

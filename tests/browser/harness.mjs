@@ -74,16 +74,18 @@ export async function apiSearch(server, body) {
 
 /**
  * Waits until the page has rendered the state its URL holds: the last "buildhub:rendered"
- * mark names the URL's state and no search is in flight.
+ * mark names the URL's state and no search is in flight. `after`: only marks beyond that many
+ * count; `q`: the rendered state must also have that query (a burst of typing passes through others).
  */
-export async function settled(page, timeout = 15_000) {
-  await page.waitForFunction(() => {
+export async function settled(page, { after = 0, q = null, timeout = 15_000 } = {}) {
+  await page.waitForFunction(([n, query]) => {
     const marks = performance.getEntriesByName('buildhub:rendered');
-    if (marks.length === 0) return false;
+    if (marks.length <= n) return false;
     const last = marks[marks.length - 1].detail || {};
     if (document.querySelector('[aria-busy="true"]')) return false;
     if (last.build !== undefined) return true;
+    if (query !== null && new URLSearchParams(last.state || '').get('q') !== query) return false;
     const norm = (s) => decodeURIComponent((s || '').replace(/^\?/, ''));
     return norm(last.state) === norm(window.location.search);
-  }, null, { timeout });
+  }, [after, q], { timeout, polling: 'raf' });
 }

@@ -96,6 +96,9 @@ class WebPageTest(unittest.TestCase):
                 status, headers, body = server.request(css)
                 self.assertEqual(status, 200)
                 self.assertEqual(headers["Cache-Control"], "no-cache", "files on disk change: revalidate")
+                status, headers, _ = server.request(css, headers={"Accept-Encoding": "br, gzip"})
+                self.assertEqual(status, 200)
+                self.assertNotIn("Content-Encoding", headers, "read per request: sent as it is")
                 with open(os.path.join(web, "app.css"), "a") as f:
                     f.write("\n/* edited while the server runs */\n")
                 status, _, page2 = server.request("/")
