@@ -9,6 +9,7 @@
 #include "server/ingest_routes.h"
 #include "server/ops_routes.h"
 #include "server/page_routes.h"
+#include "server/partial_routes.h"
 #include "server/records_routes.h"
 #include "server/route_module.h"
 #include "server/router.h"
@@ -37,6 +38,7 @@ class ServeApp {
     BH_RETURN_IF_ERROR(seed());
     BH_RETURN_IF_ERROR(start_search());
     BH_ASSIGN_OR_RETURN(validator_, SchemaValidator::create_builtin());
+    BH_RETURN_IF_ERROR(start_partials());
     BH_RETURN_IF_ERROR(register_modules());
     auto server = HttpServer::start(
         config_.http, [this](HttpRequest r, Responder respond) { router_->dispatch(std::move(r), std::move(respond)); },
@@ -69,6 +71,7 @@ class ServeApp {
       server_->wait();
     }
     if (queue_) queue_->stop();
+    if (partials_.service) partials_.service->stop();
     executor_.shutdown();
     if (search_) search_->stop_following();
   }
@@ -115,6 +118,19 @@ class ServeApp {
     return Status::ok();
   }
 
+  Status start_partials() {
+    auto search = [this](const std::string& body) -> Result<std::string> {
+      BH_ASSIGN_OR_RETURN(search::SearchAnswer answer, search_->search({.body = body, .params = {}, .received = {}}));
+      return std::move(answer.body);
+    };
+    BH_ASSIGN_OR_RETURN(partials_, build_partial_stack(config_.store, config_.partials, executor_, metrics_,
+                                                       logger_->child("partials"), search));
+    const unsigned workers = config_.partials.workers >= 0 ? static_cast<unsigned>(config_.partials.workers)
+                                                           : std::max(1u, std::thread::hardware_concurrency() / 2);
+    partials_.service->start(workers);
+    return Status::ok();
+  }
+
   Status register_modules() {
     BH_ASSIGN_OR_RETURN(WebAssets page, WebAssets::embedded());
     router_ = std::make_unique<Router>(metrics_, clock_);
@@ -140,6 +156,10 @@ class ServeApp {
          .metadata = nlohmann::json{{"version", std::string(v.version)}, {"commit", std::string(v.commit)},
                                     {"source", "push"}}
                          .dump()}));
+    modules_.push_back(make_partial_routes({.partials = *partials_.service,
+                                            .executor = executor_,
+                                            .metrics = metrics_,
+                                            .admin_tokens = config_.partials.admin_tokens}));
     for (auto& module : modules_) module->register_routes(*router_);
     return Status::ok();
   }
@@ -156,6 +176,7 @@ class ServeApp {
   std::vector<std::unique_ptr<RouteModule>> modules_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<QueueConsumer> queue_;
+  PartialStack partials_;
 };
 
 }  // namespace

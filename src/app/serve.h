@@ -19,6 +19,7 @@
 #include <string>
 
 #include "app/demo_seed.h"
+#include "app/partial_setup.h"
 #include "app/queue_consumer.h"
 #include "core/log.h"
 #include "search/search_service.h"
@@ -40,6 +41,7 @@ struct ServeConfig {
   std::size_t max_document_bytes = 1 << 20;  // pushed and S3 documents
   std::optional<QueueConsumerConfig> queue;  // the S3-event daemon, inside the server
   std::filesystem::path web_dir;             // serve the page from here (development); empty: the embedded page
+  PartialConfig partials;                    // the partial service
 };
 
 Status run_serve(const ServeConfig& config, std::shared_ptr<Logger> logger);

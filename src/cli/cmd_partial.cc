@@ -120,10 +120,10 @@ int run_partial(const PartialFlags& flags) {
   auto to = mar::MarArchive::open_file(flags.to_path);
   if (!to) return report_failure(to.error().with_context(flags.to_path));
 
-  std::unique_ptr<update::DirectoryPatchCache> cache;
+  std::unique_ptr<update::BlobPatchCache> cache;
   const std::string cache_dir = flags.cache_dir.empty() ? default_cache_dir() : flags.cache_dir;
   if (!flags.no_cache && !cache_dir.empty()) {
-    auto opened = update::DirectoryPatchCache::open(cache_dir, flags.cache_max_bytes);
+    auto opened = update::BlobPatchCache::open_directory(cache_dir, flags.cache_max_bytes);
     if (!opened) return report_failure(opened.error());
     cache = std::move(*opened);
   }

@@ -38,42 +38,8 @@ struct ServeFlags {
   std::string push_token_file;
   std::size_t max_document_bytes = 1 << 20;
   QueueFlags queue;
+  PartialServiceFlags partials;
 };
-
-// One token per line; blank lines and lines starting with '#' are skipped. BUILDHUB_PUSH_TOKENS
-// (comma-separated) adds more, for deployments that pass secrets through the environment.
-Result<std::vector<std::string>> read_push_tokens(const std::string& file) {
-  std::vector<std::string> tokens;
-  auto add = [&tokens](std::string_view t) {
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
-    if (!t.empty() && t.front() != '#') tokens.emplace_back(t);
-  };
-  if (!file.empty()) {
-    BH_ASSIGN_OR_RETURN(std::string text, read_file(file, 1 << 20));
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      const auto end = text.find('\n', start);
-      add(std::string_view(text).substr(start, end == std::string::npos ? std::string::npos : end - start));
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    if (tokens.empty()) return fail(invalid_argument(fmt::format("{} holds no token", file)));
-  }
-  if (const char* env = std::getenv("BUILDHUB_PUSH_TOKENS"); env != nullptr) {
-    std::string_view all(env);
-    while (!all.empty()) {
-      const auto comma = all.find(',');
-      add(all.substr(0, comma));
-      if (comma == std::string_view::npos) break;
-      all.remove_prefix(comma + 1);
-    }
-  }
-  for (const std::string& t : tokens) {
-    if (t.size() < 16) return fail(invalid_argument("a push token must be at least 16 characters long"));
-  }
-  return tokens;
-}
 
 int run_serve(const ServeFlags& flags) {
   auto logger = make_logger(flags.log, "server");
@@ -99,7 +65,7 @@ int run_serve(const ServeFlags& flags) {
   config.search.max_search_time = std::chrono::milliseconds(flags.max_search_time_ms);
   config.search.poll_interval = std::chrono::milliseconds(flags.index_poll_ms);
   config.max_pending_searches = flags.max_pending_searches;
-  auto tokens = read_push_tokens(flags.push_token_file);
+  auto tokens = read_tokens(flags.push_token_file, "BUILDHUB_PUSH_TOKENS");
   if (!tokens) return report_failure(tokens.error().with_context("--push-token-file"));
   config.push_tokens = std::move(*tokens);
   config.max_document_bytes = flags.max_document_bytes;
@@ -108,6 +74,9 @@ int run_serve(const ServeFlags& flags) {
     config.queue = queue_config(flags.queue);
     config.queue->max_document_bytes = flags.max_document_bytes;
   }
+  auto partials = partial_config(flags.partials);
+  if (!partials) return report_failure(partials.error());
+  config.partials = std::move(*partials);
   if (Status s = app::run_serve(config, logger); !s) return report_failure(s);
   return 0;
 }
@@ -197,6 +166,7 @@ CommandRunner register_serve(CLI::App& app) {
       ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
       ->capture_default_str();
   add_queue_flags(*cmd, flags->queue, false);
+  add_partial_flags(*cmd, flags->partials, true);
   cmd->add_option("--web-dir", flags->web_dir,
                   "Serve the web page from this directory (the repository's web/), read again on every request; "
                   "without it, the page compiled into the binary")

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/partial_setup.h"
 #include "app/queue_consumer.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -51,12 +52,38 @@ struct QueueFlags {
 void add_queue_flags(CLI::App& cmd, QueueFlags& flags, bool required);
 app::QueueConsumerConfig queue_config(const QueueFlags& flags);
 
+// Flags of the partial service, shared by `serve` and `worker`.
+struct PartialServiceFlags {
+  int workers = -1;  // -1: automatic
+  std::string cache_dir;
+  std::uint64_t complete_cache_bytes = std::uint64_t{8} << 30;
+  std::uint64_t partial_cache_bytes = std::uint64_t{8} << 30;
+  std::uint64_t patch_cache_bytes = std::uint64_t{8} << 30;
+  std::vector<std::string> allow_hosts;
+  std::vector<std::string> allow_internal;
+  std::uint64_t fetch_max_bytes = std::uint64_t{600} << 20;
+  std::string url_template;
+  std::uint64_t lease_ms = 30'000;
+  std::uint64_t poll_ms = 500;
+  std::uint64_t retry_pause_ms = 5'000;
+  unsigned max_attempts = 3;
+  std::uint64_t max_memory = std::uint64_t{768} << 20;
+  std::string admin_token_file;
+  std::vector<std::string> verify_keys;
+};
+void add_partial_flags(CLI::App& cmd, PartialServiceFlags& flags, bool serving);
+Result<app::PartialConfig> partial_config(const PartialServiceFlags& flags);
+// Tokens from a file (one per line; '#' comments) and a comma-separated environment variable;
+// each at least 16 characters.
+Result<std::vector<std::string>> read_tokens(const std::string& file, const char* env_name);
+
 // Prints "buildhub: <message>" on stderr and returns the exit code of the status.
 int report_failure(const Status& status);
 
 CommandRunner register_ingest(CLI::App& app);
 CommandRunner register_demo_data(CLI::App& app);
 CommandRunner register_serve(CLI::App& app);
+CommandRunner register_worker(CLI::App& app);
 CommandRunner register_diff(CLI::App& app);
 CommandRunner register_patch(CLI::App& app);
 CommandRunner register_partial(CLI::App& app);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   const bh::cli::CommandRunner ingest = bh::cli::register_ingest(app);
   const bh::cli::CommandRunner demo_data = bh::cli::register_demo_data(app);
   const bh::cli::CommandRunner serve = bh::cli::register_serve(app);
+  const bh::cli::CommandRunner worker = bh::cli::register_worker(app);
   const bh::cli::CommandRunner diff = bh::cli::register_diff(app);
   const bh::cli::CommandRunner patch = bh::cli::register_patch(app);
   const bh::cli::CommandRunner partial = bh::cli::register_partial(app);
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("ingest")) return ingest();
   if (app.got_subcommand("demo-data")) return demo_data();
   if (app.got_subcommand("serve")) return serve();
+  if (app.got_subcommand("worker")) return worker();
   if (app.got_subcommand("diff")) return diff();
   if (app.got_subcommand("patch")) return patch();
   if (app.got_subcommand("partial")) return partial();

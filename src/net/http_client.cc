@@ -209,8 +209,13 @@ HttpClient::Attempt HttpClient::attempt_once(void* raw, const HttpCall& call) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may hold "//" and "/../": sent as they are
+  curl_slist* resolve = nullptr;
+  for (const std::string& entry : call.resolve) resolve = curl_slist_append(resolve, entry.c_str());
+  if (resolve != nullptr) curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
   const auto started = std::chrono::steady_clock::now();
   out.code = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_RESOLVE, nullptr);
+  curl_slist_free_all(resolve);
   if (duration_ != nullptr) duration_->observe(std::chrono::steady_clock::now() - started);
   if (requests_ != nullptr) requests_->inc();
   curl_slist_free_all(headers);

@@ -59,6 +59,9 @@ struct HttpCall {
   std::chrono::milliseconds stall_timeout{0};  // 0: the client's (a long poll sets its wait + margin)
   // Called before every attempt; its headers are added to the request (a SigV4 signature).
   std::function<HeaderList()> sign;
+  // "HOST:PORT:ADDRESS" entries (curl's CURLOPT_RESOLVE): connect to these addresses instead of
+  // resolving the names again, so an address checked by the caller is the one connected to.
+  std::vector<std::string> resolve;
   std::stop_token stop;
 };
 

@@ -4,20 +4,12 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "server/json_response.h"
 #include "server/url.h"
 
 namespace bh {
 namespace {
-
-std::array<unsigned char, SHA256_DIGEST_LENGTH> digest_of(std::string_view s) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out.data());
-  return out;
-}
 
 Result<std::int64_t> int_param(const std::string& name, const std::string& value, std::int64_t lo, std::int64_t hi) {
   std::int64_t n = 0;
@@ -48,15 +40,7 @@ class IngestRoutes final : public RouteModule {
 
  private:
   void start_push(HttpRequest request, const Responder& respond) {
-    const std::string_view auth = request.header("authorization");
-    constexpr std::string_view kBearer = "bearer ";
-    std::string_view token;
-    if (auth.size() > kBearer.size() && std::equal(kBearer.begin(), kBearer.end(), auth.begin(), [](char a, char b) {
-          return a == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      token = auth.substr(kBearer.size());
-      while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    }
+    const std::string_view token = bearer_token(request);
     if (deps_.push_tokens.empty() || token.empty() || !token_matches(token, deps_.push_tokens)) {
       pushed_unauthorized_.inc();
       HttpResponse r = json_response(
@@ -167,16 +151,6 @@ class IngestRoutes final : public RouteModule {
 };
 
 }  // namespace
-
-bool token_matches(std::string_view presented, const std::vector<std::string>& tokens) {
-  const auto want = digest_of(presented);
-  int matches = 0;
-  for (const std::string& t : tokens) {
-    const auto have = digest_of(t);
-    matches |= CRYPTO_memcmp(want.data(), have.data(), want.size()) == 0 ? 1 : 0;
-  }
-  return matches != 0;
-}
 
 std::unique_ptr<RouteModule> make_ingest_routes(IngestRoutesDeps deps) {
   return std::make_unique<IngestRoutes>(std::move(deps));

@@ -26,6 +26,7 @@
 #include "core/metrics.h"
 #include "record/build_record.h"
 #include "record/schema_validator.h"
+#include "server/bearer_auth.h"
 #include "server/route_module.h"
 #include "store/record_store.h"
 
@@ -42,8 +43,5 @@ struct IngestRoutesDeps {
 };
 
 std::unique_ptr<RouteModule> make_ingest_routes(IngestRoutesDeps deps);
-
-// True when `presented` equals one of `tokens`, in time independent of where they differ.
-bool token_matches(std::string_view presented, const std::vector<std::string>& tokens);
 
 }  // namespace bh

@@ -76,6 +76,8 @@ struct PairJob {
   std::uint64_t patch_bytes = 0;
   bool use_patch = false;
   double seconds = 0;
+  double diff_seconds = 0;      // computing the patch (0 on a cache hit)
+  double compress_seconds = 0;  // compressing it
   std::string cache;
 };
 
@@ -306,13 +308,17 @@ Status Builder::run_pair(PairJob& job) {
   }
   if (!loaded) BH_RETURN_IF_ERROR(load());
   diff::DiffRequest request{as_bytes(old_data), as_bytes(new_data), params, {}};
+  const auto diff_start = Clock::now();
   auto raw = diff::make_patch(request, executor_);
+  job.diff_seconds = seconds_since(diff_start);
   if (!raw) return raw.error().with_context(fmt::format("diffing '{}'", job.path));
   old_data = std::string();
   new_data = std::string();
   // The diff is over: from here on the job holds the patch and its compressed copy.
   reservation.shrink_to(raw->size() + raw->size() / 2);
+  const auto compress_start = Clock::now();
   auto packed = compress_patch(as_bytes(*raw));
+  job.compress_seconds = seconds_since(compress_start);
   if (!packed) return packed.error().with_context(fmt::format("compressing the patch of '{}'", job.path));
   if (cache != nullptr) {
     // A cache that cannot be written costs a recomputation later, never this build.
@@ -392,6 +398,8 @@ Result<PartialBuild> Builder::run() {
       report.new_size = job->new_size;
       report.patch_bytes = job->patch_bytes;
       report.seconds = job->seconds;
+      report.diff_seconds = job->diff_seconds;
+      report.compress_seconds = job->compress_seconds;
       report.cache = job->cache;
       if (!patched) report.reason = job->patch_bytes >= report.full_bytes ? "changed, patch not smaller" : "changed, name clash";
     }

@@ -78,6 +78,8 @@ struct FileReport {
   std::uint64_t patch_bytes = 0;  // compressed patch, when one was made or found
   std::uint64_t full_bytes = 0;   // compressed full file, when shipped or compared
   double seconds = 0;
+  double diff_seconds = 0;      // computing the patch here (0 on a cache hit)
+  double compress_seconds = 0;  // compressing that patch
   std::string cache;  // "hit", "miss", or empty
 };
 

@@ -218,7 +218,7 @@ TEST_F(SyntheticPair, TheBytesDoNotDependOnThreadsMemoryOrTheCache) {
   const std::string from_mar = testing::complete_mar(from_, "1.0");
   const std::string to_mar = testing::complete_mar(to_, "2.0");
   bh::testing::TempDir dir;
-  auto cache = DirectoryPatchCache::open(dir / "cache", 0);
+  auto cache = BlobPatchCache::open_directory(dir / "cache", 0);
   ASSERT_TRUE(cache);
   PartialOptions options;
   options.xz_block_size = 65536;  // the libxul patch is compressed in independent blocks

@@ -1,9 +1,5 @@
 #include "update/patch_cache.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -14,8 +10,7 @@
 #include "core/byte_order.h"
 #include "core/byte_reader.h"
 #include "core/digest.h"
-#include "core/file_descriptor.h"
-#include "core/file_io.h"
+#include "core/directory_blob_cache.h"
 
 namespace bh::update {
 namespace {
@@ -77,25 +72,22 @@ std::string PatchKey::text() const {
   return fmt::format("old={};new={};engine={};compression={}", old_digest, new_digest, engine, compression);
 }
 
-Result<std::unique_ptr<DirectoryPatchCache>> DirectoryPatchCache::open(const std::filesystem::path& directory,
+Result<std::unique_ptr<BlobPatchCache>> BlobPatchCache::open_directory(const std::filesystem::path& directory,
                                                                        std::uint64_t max_bytes) {
-  std::error_code ec;
-  std::filesystem::create_directories(directory, ec);
-  if (ec) return fail(io_error(fmt::format("patch cache {}: {}", directory.string(), ec.message())));
-  if (!std::filesystem::is_directory(directory, ec)) {
-    return fail(io_error(fmt::format("patch cache {}: not a directory", directory.string())));
-  }
-  return std::unique_ptr<DirectoryPatchCache>(new DirectoryPatchCache(directory, max_bytes));
+  BH_ASSIGN_OR_RETURN(auto blobs, DirectoryBlobCache::open(directory, max_bytes));
+  return std::make_unique<BlobPatchCache>(std::move(blobs));
 }
 
-std::filesystem::path DirectoryPatchCache::entry_path(const PatchKey& key) const {
-  const std::string name = sha256_hex(key.text());
-  return directory_ / name.substr(0, 2) / (name.substr(2) + ".patch");
+std::string BlobPatchCache::blob_key(const PatchKey& key) { return "patches/" + sha256_hex(key.text()) + ".patch"; }
+
+std::filesystem::path BlobPatchCache::entry_path(const PatchKey& key) const {
+  const auto* directory = dynamic_cast<const DirectoryBlobCache*>(blobs_.get());
+  return directory != nullptr ? directory->path_of(blob_key(key)) : std::filesystem::path();
 }
 
-std::optional<CachedPatch> DirectoryPatchCache::get(const PatchKey& key) {
-  const std::filesystem::path path = entry_path(key);
-  auto bytes = read_file(path, kMaxEntryBytes);
+std::optional<CachedPatch> BlobPatchCache::get(const PatchKey& key) {
+  const std::string name = blob_key(key);
+  auto bytes = blobs_->get(name, kMaxEntryBytes);
   if (!bytes) {
     ++misses_;
     return std::nullopt;
@@ -105,70 +97,23 @@ std::optional<CachedPatch> DirectoryPatchCache::get(const PatchKey& key) {
     // Never use a damaged entry; remove it so the recomputed one replaces it.
     ++corrupt_;
     ++misses_;
-    ::unlink(path.c_str());
+    (void)blobs_->remove(name);
     return std::nullopt;
   }
   ++hits_;
-  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // most recently used
   return std::move(*value);
 }
 
-Status DirectoryPatchCache::put(const PatchKey& key, const CachedPatch& value) {
-  const std::filesystem::path path = entry_path(key);
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return io_error(fmt::format("patch cache {}: {}", path.parent_path().string(), ec.message()));
-  const std::string bytes = encode_entry(key, value);
-  BH_RETURN_IF_ERROR(write_file_atomically(path, bytes));
+Status BlobPatchCache::put(const PatchKey& key, const CachedPatch& value) {
+  BH_RETURN_IF_ERROR(blobs_->put(blob_key(key), encode_entry(key, value)));
   ++writes_;
-  account(bytes.size());
   return {};
 }
 
-// The size is known from one scan, then kept up to date by this process's writes; the directory
-// is scanned again only when that total passes the limit (other processes' writes are found
-// then), not after every write.
-void DirectoryPatchCache::account(std::uint64_t written) {
-  if (max_bytes_ == 0) return;
-  MutexLock lock(evict_mutex_);
-  if (known_bytes_ && *known_bytes_ + written <= max_bytes_) {
-    *known_bytes_ += written;
-    return;
-  }
-  struct Entry {
-    std::filesystem::path path;
-    std::uint64_t size;
-    std::int64_t mtime_ns;
-  };
-  std::vector<Entry> entries;
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(directory_, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    entries.push_back({it->path(), static_cast<std::uint64_t>(st.st_size), mtime});
-    total += static_cast<std::uint64_t>(st.st_size);
-  }
-  if (total > max_bytes_) {
-    // Least recently used first: patches and entry memos alike (reads refresh both).
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
-    for (const Entry& e : entries) {
-      if (total <= max_bytes_) break;
-      // Another process may have evicted it already; either way it is gone.
-      ::unlink(e.path.c_str());
-      total -= e.size;
-      ++evictions_;
-    }
-  }
-  known_bytes_ = total;
-}
-
-// entries/ab/<sha256>: "<sha512> <size> <sha256 of that text>\n"; anything else is a miss.
-std::optional<ContentId> DirectoryPatchCache::lookup_entry(const std::string& entry_sha256) {
+// entries/<sha256>: "<sha512> <size> <sha256 of that text>\n"; anything else is a miss.
+std::optional<ContentId> BlobPatchCache::lookup_entry(const std::string& entry_sha256) {
   if (entry_sha256.size() != kDigestHexSize) return std::nullopt;
-  auto text = read_file(directory_ / "entries" / entry_sha256.substr(0, 2) / entry_sha256, 1024);
+  auto text = blobs_->get("entries/" + entry_sha256, 1024);
   if (!text) return std::nullopt;
   const std::size_t space = text->find(' ');
   const std::size_t last = text->rfind(' ');
@@ -177,30 +122,26 @@ std::optional<ContentId> DirectoryPatchCache::lookup_entry(const std::string& en
   if (sha256_hex(body) != text->substr(last + 1, kDigestHexSize)) return std::nullopt;
   ContentId id;
   id.sha512 = body.substr(0, space);
-  try {
-    id.size = std::stoull(body.substr(space + 1));
-  } catch (...) {
+  const std::string size_text = body.substr(space + 1);
+  if (size_text.empty() || size_text.size() > 19 ||
+      !std::all_of(size_text.begin(), size_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
+  id.size = std::stoull(size_text);
   if (id.sha512.size() != 128) return std::nullopt;
-  ::utimensat(AT_FDCWD, (directory_ / "entries" / entry_sha256.substr(0, 2) / entry_sha256).c_str(), nullptr, 0);
   return id;
 }
 
-void DirectoryPatchCache::remember_entry(const std::string& entry_sha256, const ContentId& content) {
+void BlobPatchCache::remember_entry(const std::string& entry_sha256, const ContentId& content) {
   if (entry_sha256.size() != kDigestHexSize) return;
-  const std::filesystem::path dir = directory_ / "entries" / entry_sha256.substr(0, 2);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
   const std::string body = fmt::format("{} {}", content.sha512, content.size);
-  const std::string text = body + " " + sha256_hex(body) + "\n";
-  if (write_file_atomically(dir / entry_sha256, text)) account(text.size());
+  (void)blobs_->put("entries/" + entry_sha256, body + " " + sha256_hex(body) + "\n");
 }
 
-PatchCacheStats DirectoryPatchCache::stats() const {
-  return {hits_.load(), misses_.load(), corrupt_.load(), writes_.load(), evictions_.load()};
+PatchCacheStats BlobPatchCache::stats() const {
+  return {hits_.load(), misses_.load(), corrupt_.load(), writes_.load(), blobs_->stats().evictions};
 }
 
-std::string DirectoryPatchCache::describe() const { return "directory " + directory_.string(); }
+std::string BlobPatchCache::describe() const { return blobs_->describe(); }
 
 }  // namespace bh::update

@@ -7,15 +7,12 @@
 // patch, and the full-file size it was compared with and the decision then taken (the decision
 // is taken again on every use, against the full file of the build at hand).
 //
-// PatchCache is the interface (an S3-compatible bucket implements it next); DirectoryPatchCache
-// keeps one file per entry under a local directory (and the entry memo in small files under
-// entries/), sharded by the key's hash, each with a
-// SHA-256 of its content that is checked on every read: a damaged or foreign entry is deleted
-// and reported as a miss, never used. Writes go to a temporary name and are renamed into place,
-// so several processes can share one directory (the last complete write wins; readers see a whole
-// entry or none). Reads refresh an entry's modification time; after a write, the oldest entries
-// are evicted until the directory is under its size limit (the size is tracked, the directory
-// scanned only when the total passes the limit).
+// PatchCache is the interface; BlobPatchCache keeps entries in a BlobCache (core/blob_cache.h:
+// a local directory, or an S3-compatible bucket for several nodes), one blob per entry
+// ("patches/<SHA-256 of the key>.patch") and the entry memo as small blobs
+// ("entries/<entry SHA-256>"). Each entry carries a SHA-256 of its content that is checked on
+// every read: a damaged or foreign entry is deleted and reported as a miss, never used. The blob
+// cache gives whole-or-nothing writes shared between processes and least-recently-used eviction.
 //
 // Thread safety: every member is safe for concurrent use, across processes too.
 // Failure: get() never fails (a miss); put() returns kIoError when the entry cannot be written
@@ -30,7 +27,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "core/sync.h"
+#include "core/blob_cache.h"
 
 namespace bh::update {
 
@@ -78,11 +75,12 @@ class PatchCache {
   virtual std::string describe() const = 0;  // for logs: "directory /var/cache/buildhub/patches"
 };
 
-class DirectoryPatchCache final : public PatchCache {
+class BlobPatchCache final : public PatchCache {
  public:
-  // Creates `directory` if needed. max_bytes 0: no limit.
-  static Result<std::unique_ptr<DirectoryPatchCache>> open(const std::filesystem::path& directory,
-                                                           std::uint64_t max_bytes);
+  explicit BlobPatchCache(std::shared_ptr<BlobCache> blobs) : blobs_(std::move(blobs)) {}
+  // Over a DirectoryBlobCache at `directory` (created if needed). max_bytes 0: no limit.
+  static Result<std::unique_ptr<BlobPatchCache>> open_directory(const std::filesystem::path& directory,
+                                                                std::uint64_t max_bytes);
 
   std::optional<CachedPatch> get(const PatchKey& key) override;
   Status put(const PatchKey& key, const CachedPatch& value) override;
@@ -91,20 +89,14 @@ class DirectoryPatchCache final : public PatchCache {
   PatchCacheStats stats() const override;
   std::string describe() const override;
 
-  // The file an entry lives in (tests damage it on purpose).
+  // The blob key of an entry, and its file when the blobs are in a directory (tests damage it).
+  static std::string blob_key(const PatchKey& key);
   std::filesystem::path entry_path(const PatchKey& key) const;
+  BlobCache& blobs() const { return *blobs_; }
 
  private:
-  DirectoryPatchCache(std::filesystem::path directory, std::uint64_t max_bytes)
-      : directory_(std::move(directory)), max_bytes_(max_bytes) {}
-  // Counts `written` bytes against the limit; scans and evicts when the total passes it.
-  void account(std::uint64_t written) EXCLUDES(evict_mutex_);
-
-  const std::filesystem::path directory_;
-  const std::uint64_t max_bytes_;
-  Mutex evict_mutex_;  // one eviction pass at a time in this process
-  std::optional<std::uint64_t> known_bytes_ GUARDED_BY(evict_mutex_);
-  std::atomic<std::uint64_t> hits_{0}, misses_{0}, corrupt_{0}, writes_{0}, evictions_{0};
+  std::shared_ptr<BlobCache> blobs_;
+  std::atomic<std::uint64_t> hits_{0}, misses_{0}, corrupt_{0}, writes_{0};
 };
 
 }  // namespace bh::update

@@ -14,7 +14,7 @@ PatchKey key(std::string tag) { return {"old-" + tag, "new-" + tag, "mbdiff-engi
 
 TEST(PatchCache, KeepsWhatItIsGiven) {
   bh::testing::TempDir dir;
-  auto cache = DirectoryPatchCache::open(dir / "cache", 0);
+  auto cache = BlobPatchCache::open_directory(dir / "cache", 0);
   ASSERT_TRUE(cache);
   EXPECT_FALSE((*cache)->get(key("a")));
   ASSERT_TRUE((*cache)->put(key("a"), {"compressed patch bytes", 100, true}));
@@ -35,7 +35,7 @@ TEST(PatchCache, KeepsWhatItIsGiven) {
 
 TEST(PatchCache, ADamagedEntryIsDroppedNeverUsed) {
   bh::testing::TempDir dir;
-  auto cache = DirectoryPatchCache::open(dir.path(), 0);
+  auto cache = BlobPatchCache::open_directory(dir.path(), 0);
   ASSERT_TRUE(cache);
   ASSERT_TRUE((*cache)->put(key("a"), {std::string(1000, 'p'), 2000, true}));
   const auto path = (*cache)->entry_path(key("a"));
@@ -57,7 +57,7 @@ TEST(PatchCache, ADamagedEntryIsDroppedNeverUsed) {
 
 TEST(PatchCache, EvictsTheLeastRecentlyUsed) {
   bh::testing::TempDir dir;
-  auto cache = DirectoryPatchCache::open(dir.path(), 2500);
+  auto cache = BlobPatchCache::open_directory(dir.path(), 2500);
   ASSERT_TRUE(cache);
   ASSERT_TRUE((*cache)->put(key("1"), {std::string(1000, '1'), 1, false}));
   ASSERT_TRUE((*cache)->put(key("2"), {std::string(1000, '2'), 1, false}));
@@ -73,7 +73,7 @@ TEST(PatchCache, EvictsTheLeastRecentlyUsed) {
 
 TEST(PatchCache, ConcurrentWritersOfOneKeyLeaveAWholeEntry) {
   bh::testing::TempDir dir;
-  auto cache = DirectoryPatchCache::open(dir.path(), 0);
+  auto cache = BlobPatchCache::open_directory(dir.path(), 0);
   ASSERT_TRUE(cache);
   std::vector<std::thread> writers;
   for (int t = 0; t < 8; ++t) {
