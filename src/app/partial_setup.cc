@@ -8,17 +8,10 @@
 namespace bh::app {
 namespace {
 
-std::filesystem::path default_cache_dir(const StoreRequest& store) {
-  const std::string& l = store.location;
-  if (l.find(':') == std::string::npos || l.starts_with("./") || l.starts_with("/")) {
-    return std::filesystem::path(l) / "cache";
-  }
-  if (l.starts_with("sqlite:")) {
-    std::string rest = l.substr(7);
-    if (rest.starts_with("//")) rest.erase(0, 2);
-    return std::filesystem::path(rest).parent_path() / "cache";
-  }
-  return std::filesystem::path("cache");
+// Beside the store's files; ./cache for a store that keeps none (memory:).
+Result<std::filesystem::path> default_cache_dir(const StoreRequest& store) {
+  BH_ASSIGN_OR_RETURN(auto directory, store_directory(store));
+  return directory ? *directory / "cache" : std::filesystem::path("cache");
 }
 
 }  // namespace
@@ -29,7 +22,10 @@ Result<PartialStack> build_partial_stack(const StoreRequest& store, const Partia
   BH_RETURN_IF_ERROR(service::check_url_template(config.service.url_template).with_context("--partial-url-template"));
   PartialStack stack;
   BH_ASSIGN_OR_RETURN(stack.jobs, open_job_store(store));
-  const std::filesystem::path dir = config.cache_dir.empty() ? default_cache_dir(store) : config.cache_dir;
+  std::filesystem::path dir = config.cache_dir;
+  if (dir.empty()) {
+    BH_ASSIGN_OR_RETURN(dir, default_cache_dir(store));
+  }
   service::PartialCaches caches;
   BH_ASSIGN_OR_RETURN(caches.complete, DirectoryBlobCache::open(dir / "complete", config.complete_cache_bytes));
   BH_ASSIGN_OR_RETURN(caches.partials, DirectoryBlobCache::open(dir / "partials", config.partial_cache_bytes));

@@ -79,20 +79,6 @@ class ProgressLine {
 
 nlohmann::json summary_json(const PartialFlags& flags, const update::PartialBuild& build, double seconds,
                             const update::PatchCache* cache) {
-  nlohmann::json files = nlohmann::json::array();
-  for (const update::FileReport& f : build.files) {
-    nlohmann::json row = {{"path", f.path}, {"decision", f.decision}, {"reason", f.reason}};
-    if (!f.entry.empty()) row["entry"] = f.entry;
-    if (f.old_size != 0) row["old_size"] = f.old_size;
-    if (f.new_size != 0) row["new_size"] = f.new_size;
-    if (f.patch_bytes != 0) row["patch_bytes"] = f.patch_bytes;
-    if (f.full_bytes != 0) row["full_bytes"] = f.full_bytes;
-    if (f.seconds != 0) row["seconds"] = f.seconds;
-    if (!f.cache.empty()) row["cache"] = f.cache;
-    files.push_back(std::move(row));
-  }
-  nlohmann::json manifest = nlohmann::json::array();
-  for (const update::ManifestAction& a : build.manifest.actions) manifest.push_back(update::format_action(a));
   nlohmann::json out = {
       {"from", flags.from_path},
       {"to", flags.to_path},
@@ -106,8 +92,8 @@ nlohmann::json summary_json(const PartialFlags& flags, const update::PartialBuil
       {"diffs", build.diffs},
       {"cache", {{"hits", build.cache_hits}, {"misses", build.cache_misses}}},
       {"verified", flags.verify},
-      {"files", std::move(files)},
-      {"manifest", std::move(manifest)},
+      {"files", update::file_reports_json(build.files)},
+      {"manifest", update::manifest_json(build.manifest)},
   };
   if (cache != nullptr) out["cache"]["location"] = cache->describe();
   return out;

@@ -37,8 +37,7 @@ class DirectoryBlobCache final : public BlobCache {
   BlobCacheStats stats() const override;
   std::string describe() const override;
 
-  // Where a key's blob lives (empty for an invalid key). Tests damage blobs through it; the
-  // download route serves a partial's file from it without copying it through memory twice.
+  // Where a key's blob lives (empty for an invalid key); tests damage blobs through it.
   std::filesystem::path path_of(std::string_view key) const;
   const std::filesystem::path& directory() const { return directory_; }
 

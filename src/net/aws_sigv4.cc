@@ -1,5 +1,7 @@
 #include "net/aws_sigv4.h"
 
+#include "core/ascii.h"
+
 #include <algorithm>
 #include <ctime>
 
@@ -19,12 +21,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 // Trims the value and collapses inner runs of spaces to one, as AWS's canonical headers do.
@@ -90,7 +86,7 @@ SignedRequest sign_v4(const SigningRequest& request, const AwsCredentials& crede
   headers.emplace_back("host", canonical_value(request.host));
   headers.emplace_back("x-amz-date", date_time);
   if (!credentials.session_token.empty()) headers.emplace_back("x-amz-security-token", credentials.session_token);
-  for (const auto& [name, value] : request.headers) headers.emplace_back(lower(name), canonical_value(value));
+  for (const auto& [name, value] : request.headers) headers.emplace_back(ascii_lowercase(name), canonical_value(value));
   std::sort(headers.begin(), headers.end());
   // Repeated names are signed once, their values joined by commas.
   HeaderList merged;

@@ -18,12 +18,6 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
 
 }  // namespace
 
-std::string ascii_lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
 std::vector<std::string> standard_tokens(std::string_view text) {
   std::vector<std::string> out;
   std::string current;

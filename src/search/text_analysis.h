@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/status.h"
 #include "search/lucene_regexp.h"
 
@@ -19,8 +20,6 @@ namespace bh::search {
 // characters stays inside the token ("vs2017_15.8.4"); tokens are lower-cased.
 std::vector<std::string> standard_tokens(std::string_view text);
 
-// ASCII letters lower-cased, other bytes as they are.
-std::string ascii_lowercase(std::string_view text);
 
 // Lucene wildcard syntax: '*' any sequence, '?' one character, '\' escapes the next character.
 // Matches the whole of `text`.

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "net/aws_sigv4.h"
+
 namespace bh::service {
 namespace {
 
@@ -13,14 +15,8 @@ constexpr std::array<std::string_view, 11> kPlaceholders = {
     "product", "version", "platform", "locale", "channel", "build_id", "revision", "tree",
     "download_url", "download_dir", "download_base"};
 
-std::string percent_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
-  }
-  return out;
-}
+// RFC 3986 unreserved characters stay, everything else is %XX (as SigV4 encodes a key).
+std::string percent_encode(std::string_view s) { return net::aws_uri_encode(s, true); }
 
 std::string text_at(const nlohmann::json& doc, const char* a, const char* b) {
   const auto x = doc.find(a);

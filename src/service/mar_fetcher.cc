@@ -9,16 +9,11 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.h"
 #include "core/digest.h"
 
 namespace bh::service {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string ipv4_kind(std::uint32_t a) {  // host order
   const auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
@@ -48,7 +43,7 @@ Result<FetchUrl> parse_fetch_url(std::string_view url) {
   FetchUrl out;
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return fail(invalid_argument("not an absolute URL"));
-  out.scheme = lower(url.substr(0, scheme_end));
+  out.scheme = ascii_lowercase(url.substr(0, scheme_end));
   if (out.scheme != "http" && out.scheme != "https") return fail(invalid_argument("only http and https URLs are fetched"));
   std::string_view rest = url.substr(scheme_end + 3);
   const auto path_start = rest.find_first_of("/?#");
@@ -61,7 +56,7 @@ Result<FetchUrl> parse_fetch_url(std::string_view url) {
   if (authority.starts_with("[")) {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) return fail(invalid_argument("bad IPv6 host"));
-    out.host = lower(authority.substr(1, close - 1));
+    out.host = ascii_lowercase(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after[0] != ':') return fail(invalid_argument("bad host"));
@@ -69,7 +64,7 @@ Result<FetchUrl> parse_fetch_url(std::string_view url) {
     }
   } else {
     const auto colon = authority.rfind(':');
-    out.host = lower(authority.substr(0, colon));
+    out.host = ascii_lowercase(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
   if (out.host.empty()) return fail(invalid_argument("the URL has no host"));
@@ -91,9 +86,9 @@ Result<FetchUrl> parse_fetch_url(std::string_view url) {
 }
 
 bool host_matches(const std::vector<std::string>& patterns, std::string_view host) {
-  const std::string h = lower(host);
+  const std::string h = ascii_lowercase(host);
   for (const std::string& raw : patterns) {
-    const std::string p = lower(raw);
+    const std::string p = ascii_lowercase(raw);
     if (p == "*" || p == h) return true;
     if (p.starts_with("*.") && h.size() > p.size() - 1 && h.ends_with(p.substr(1))) return true;
   }
@@ -125,7 +120,7 @@ std::string internal_address_kind(std::string_view numeric_address) {
 
 Result<std::string> resolve_location(const FetchUrl& base, std::string_view location) {
   if (location.empty()) return fail(invalid_argument("a redirect without a Location"));
-  const std::string l = lower(location.substr(0, 8));
+  const std::string l = ascii_lowercase(location.substr(0, 8));
   if (l.starts_with("http://") || l.starts_with("https://")) return std::string(location);
   if (location.find("://") != std::string_view::npos) return fail(invalid_argument("a redirect to another scheme"));
   FetchUrl next = base;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
 #include "core/digest.h"
 #include "core/json_nesting.h"
 #include "server/url.h"
@@ -17,12 +18,6 @@ constexpr std::size_t kMaxBody = 64 * 1024;
 constexpr std::size_t kMaxUrl = 4096;
 constexpr std::size_t kMaxField = 128;
 constexpr std::size_t kMaxNesting = 8;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool printable(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
@@ -46,7 +41,7 @@ class Problems {
 void check_url(const std::string& field, const std::string& url, Problems& problems) {
   if (url.size() > kMaxUrl) return problems.add(field, fmt::format("longer than {} characters", kMaxUrl));
   if (!printable(url) || url.find(' ') != std::string::npos) return problems.add(field, "holds spaces or control characters");
-  const std::string l = lower(url.substr(0, 8));
+  const std::string l = ascii_lowercase(url.substr(0, 8));
   if (!l.starts_with("http://") && !l.starts_with("https://")) problems.add(field, "not an http:// or https:// URL");
 }
 
@@ -55,7 +50,7 @@ void check_hash(const std::string& field, std::string& hash, Problems& problems,
     if (required) problems.add(field, "missing");
     return;
   }
-  hash = lower(hash);
+  hash = ascii_lowercase(hash);
   if (!is_sha512_hex(hash)) problems.add(field, "not a SHA-512 (128 hexadecimal digits)");
 }
 
@@ -212,7 +207,7 @@ Result<PartialSpec> parse_senbonzakura_request(std::string_view body, std::strin
   if (body.size() > kMaxBody) return fail(too_large(fmt::format("the body is larger than {} bytes", kMaxBody)));
   Problems problems;
   std::optional<std::string> mar_from, mar_to, from_hash, to_hash, channel_id, product_version;
-  if (lower(content_type).find("json") != std::string::npos) {
+  if (ascii_lowercase(content_type).find("json") != std::string::npos) {
     BH_ASSIGN_OR_RETURN(nlohmann::json doc, parse_object(body));
     mar_from = string_member(doc, "mar_from", "mar_from", problems);
     mar_to = string_member(doc, "mar_to", "mar_to", problems);

@@ -70,8 +70,8 @@ class PartialService::JobRun {
     timings_["compress"] = build_seconds * (1 - share);
     observe_seconds("diff", timings_["diff"]);
     observe_seconds("compress", timings_["compress"]);
-    for (std::uint64_t i = 0; i < build->cache_hits; ++i) service_.cache_count("patch", true);
-    for (std::uint64_t i = 0; i < build->cache_misses; ++i) service_.cache_count("patch", false);
+    service_.cache_count("patch", true, build->cache_hits);
+    service_.cache_count("patch", false, build->cache_misses);
     if (stop_.stop_requested()) return fail(cancelled("the job's lease was lost"));
 
     phase("write");
@@ -81,19 +81,6 @@ class PartialService::JobRun {
     timings_["write"] = observe("write", phase_start);
     timings_["total"] = seconds_since(start);
 
-    nlohmann::json files = nlohmann::json::array();
-    for (const update::FileReport& f : build->files) {
-      nlohmann::json row = {{"path", f.path}, {"decision", f.decision}, {"reason", f.reason}};
-      if (f.new_size != 0) row["new_size"] = f.new_size;
-      if (f.old_size != 0) row["old_size"] = f.old_size;
-      if (f.patch_bytes != 0) row["patch_bytes"] = f.patch_bytes;
-      if (f.full_bytes != 0) row["full_bytes"] = f.full_bytes;
-      if (f.seconds != 0) row["seconds"] = f.seconds;
-      if (!f.cache.empty()) row["cache"] = f.cache;
-      files.push_back(std::move(row));
-    }
-    nlohmann::json manifest = nlohmann::json::array();
-    for (const update::ManifestAction& a : build->manifest.actions) manifest.push_back(update::format_action(a));
     return nlohmann::json{
         {"size", build->mar.size()},
         {"sha512", sha512},
@@ -107,8 +94,8 @@ class PartialService::JobRun {
         {"from", from_info_},
         {"to", to_info_},
         {"worker", worker_},
-        {"files", std::move(files)},
-        {"manifest", std::move(manifest)},
+        {"files", update::file_reports_json(build->files)},
+        {"manifest", update::manifest_json(build->manifest)},
     };
   }
 
@@ -205,15 +192,13 @@ void PartialService::run_job(const Job& job, const std::string& worker) {
     MutexLock lock(active_mutex_);
     active_.erase(job.id);
   }
-  auto& finished = [&]() -> Counter& {
-    return deps_.metrics.counter("buildhub_partial_jobs_finished_total", "Partial jobs ended here, by outcome",
-                                 {{"outcome", result ? "done" : (retryable(result.error()) ? "retry" : "failed")}});
-  }();
   if (stop.stop_requested()) {
     deps_.logger->warn("partial job abandoned: its lease was lost", {{"id", job.id}, {"worker", worker}});
     return;
   }
-  finished.inc();
+  const char* outcome = result ? "done" : (retryable(result.error()) ? "retry" : "failed");
+  deps_.metrics.counter("buildhub_partial_jobs_finished_total", "Partial jobs ended here, by outcome", {{"outcome", outcome}})
+      .inc();
   if (result) {
     auto ok = deps_.jobs.finish(job.id, worker, result->dump(), now_ms());
     if (!ok || !*ok) {

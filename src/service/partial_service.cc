@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/calendar.h"
 #include "core/digest.h"
 #include "core/thread.h"
 #include "mar/mar_archive.h"
@@ -28,12 +29,7 @@ nlohmann::json parse_or_empty(const std::string& text) {
 }
 
 std::string ms_to_rfc3339(std::int64_t ms) {
-  if (ms <= 0) return {};
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+  return ms <= 0 ? std::string() : format_utc(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)), 3);
 }
 
 }  // namespace
@@ -53,11 +49,12 @@ std::int64_t PartialService::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.wall_now().time_since_epoch()).count();
 }
 
-void PartialService::cache_count(std::string_view level, bool hit) {
+void PartialService::cache_count(std::string_view level, bool hit, std::uint64_t lookups) {
+  if (lookups == 0) return;
   deps_.metrics
       .counter("buildhub_partial_cache_requests_total", "Cache lookups of the partial service by level and result",
                {{"level", std::string(level)}, {"result", hit ? "hit" : "miss"}})
-      .inc();
+      .inc(lookups);
 }
 
 void PartialService::refresh_gauges() {
@@ -93,7 +90,6 @@ Result<SubmitOutcome> PartialService::submit(const PartialSpec& spec) {
       ++submissions_;
     }
     wake_.notify_one();
-    refresh_gauges();
   }
   return outcome;
 }

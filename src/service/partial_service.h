@@ -132,7 +132,7 @@ class PartialService {
   void set_progress(const std::string& id, nlohmann::json progress) EXCLUDES(active_mutex_);
   void refresh_gauges();
   std::int64_t now_ms() const;
-  void cache_count(std::string_view level, bool hit);
+  void cache_count(std::string_view level, bool hit, std::uint64_t lookups = 1);
 
   PartialServiceDeps deps_;
   PartialServiceConfig config_;

@@ -114,9 +114,9 @@ class JobStore {
   virtual std::string describe() const = 0;
 };
 
-// Where the jobs of a store location live: DIR/jobs.sqlite3 for a data directory, jobs.sqlite3
-// beside an SQLite file, an in-memory database for memory:. postgresql:// is refused until the
-// PostgreSQL store exists.
+// Where the jobs of a store location live (store_directory): DIR/jobs.sqlite3 for a data
+// directory, jobs.sqlite3 beside an SQLite file, an in-memory database for memory:.
+// postgresql:// is refused until the PostgreSQL store exists. Defined in store_factory.cc.
 Result<std::unique_ptr<JobStore>> open_job_store(const StoreRequest& request);
 
 }  // namespace bh

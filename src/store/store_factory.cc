@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "store/memory/memory_record_store.h"
+#include "store/sqlite/sqlite_job_store.h"
 #include "store/sqlite/sqlite_record_store.h"
 
 namespace bh {
@@ -59,6 +60,28 @@ Result<std::unique_ptr<RecordStore>> open_record_store(const StoreRequest& reque
       "unknown store scheme '{}:' in '{}'; use a data directory, sqlite:PATH or memory: (write a directory whose name "
       "contains ':' as ./NAME)",
       scheme, location)));
+}
+
+Result<std::optional<std::filesystem::path>> store_directory(const StoreRequest& request) {
+  const std::string& location = request.location;
+  if (location.empty()) return fail(invalid_argument("no store location given (a data directory, sqlite:PATH or memory:)"));
+  const std::string scheme = scheme_of(location);
+  if (scheme.empty()) return std::optional<std::filesystem::path>(location);
+  if (scheme == "memory") return std::optional<std::filesystem::path>();
+  if (scheme == "sqlite") {
+    std::string rest = location.substr(scheme.size() + 1);
+    if (rest.starts_with("//")) rest.erase(0, 2);
+    if (rest.empty()) return fail(invalid_argument("sqlite: needs a file path, e.g. sqlite:./data/buildhub.sqlite3"));
+    const std::filesystem::path parent = std::filesystem::path(rest).parent_path();
+    return std::optional<std::filesystem::path>(parent.empty() ? std::filesystem::path(".") : parent);
+  }
+  return fail(invalid_argument(fmt::format("the store '{}' keeps no files beside it", location)));
+}
+
+Result<std::unique_ptr<JobStore>> open_job_store(const StoreRequest& request) {
+  BH_ASSIGN_OR_RETURN(auto directory, store_directory(request));
+  BH_ASSIGN_OR_RETURN(auto store, SqliteJobStore::open(directory ? (*directory / "jobs.sqlite3").string() : ":memory:"));
+  return std::unique_ptr<JobStore>(std::move(store));
 }
 
 int embedded_store_schema_version() { return SqliteRecordStore::current_schema_version(); }

@@ -13,7 +13,9 @@
 // implementation's open returns (kIoError, kCorrupt, kConflict for a newer schema).
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -30,6 +32,11 @@ struct StoreRequest {
 };
 
 Result<std::unique_ptr<RecordStore>> open_record_store(const StoreRequest& request);
+
+// The directory an embedded store keeps its files in (the data directory, or the SQLite file's
+// directory), where its neighbours live too (jobs.sqlite3, cache/); nullopt for memory:.
+// kInvalidArgument for locations open_record_store refuses.
+Result<std::optional<std::filesystem::path>> store_directory(const StoreRequest& request);
 
 // The schema version of the embedded (SQLite) store this binary writes, for --version.
 int embedded_store_schema_version();

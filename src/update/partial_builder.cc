@@ -437,6 +437,28 @@ Result<PartialBuild> Builder::run() {
 
 }  // namespace
 
+nlohmann::json file_reports_json(const std::vector<FileReport>& files) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const FileReport& f : files) {
+    nlohmann::json row = {{"path", f.path}, {"decision", f.decision}, {"reason", f.reason}};
+    if (!f.entry.empty()) row["entry"] = f.entry;
+    if (f.old_size != 0) row["old_size"] = f.old_size;
+    if (f.new_size != 0) row["new_size"] = f.new_size;
+    if (f.patch_bytes != 0) row["patch_bytes"] = f.patch_bytes;
+    if (f.full_bytes != 0) row["full_bytes"] = f.full_bytes;
+    if (f.seconds != 0) row["seconds"] = f.seconds;
+    if (!f.cache.empty()) row["cache"] = f.cache;
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+nlohmann::json manifest_json(const Manifest& manifest) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ManifestAction& a : manifest.actions) out.push_back(format_action(a));
+  return out;
+}
+
 std::string patch_compression_identity(Compression compression, std::uint64_t xz_block_size) {
   if (compression == Compression::kBzip2) return "bz2;level=9";
   return fmt::format("xz;lzma2;preset=6;check=crc64;block={}", xz_block_size);

@@ -38,6 +38,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "compress/compression.h"
 #include "core/executor.h"
 #include "core/status.h"
@@ -97,6 +99,11 @@ struct PartialBuild {
 
 Result<PartialBuild> build_partial(const mar::MarArchive& from, const mar::MarArchive& to, const PartialOptions& options,
                                    Executor& executor);
+
+// The JSON of a build's file reports (zero fields left out) and of its manifest's lines, as
+// `partial --json` and GET /api/partials/<id> show them.
+nlohmann::json file_reports_json(const std::vector<FileReport>& files);
+nlohmann::json manifest_json(const Manifest& manifest);
 
 // How patches are compressed for `compression` (the cache key's compression part).
 std::string patch_compression_identity(compress::Compression compression, std::uint64_t xz_block_size);

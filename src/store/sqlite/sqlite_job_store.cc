@@ -245,23 +245,4 @@ Result<bool> SqliteJobStore::remove(const std::string& id) {
   return change("DELETE FROM jobs WHERE id = ?1 AND state <> 'running'", {id}, {});
 }
 
-Result<std::unique_ptr<JobStore>> open_job_store(const StoreRequest& request) {
-  const std::string& location = request.location;
-  if (location.empty()) return fail(invalid_argument("no store location given"));
-  std::string path;
-  if (location.starts_with("memory:")) {
-    path = ":memory:";
-  } else if (location.starts_with("sqlite:")) {
-    std::string rest = location.substr(7);
-    if (rest.starts_with("//")) rest.erase(0, 2);
-    path = (std::filesystem::path(rest).parent_path() / "jobs.sqlite3").string();
-  } else if (location.starts_with("postgresql:") || location.starts_with("postgres:")) {
-    return fail(invalid_argument("PostgreSQL job stores are not available in this build of buildhub yet"));
-  } else {
-    path = (std::filesystem::path(location) / "jobs.sqlite3").string();
-  }
-  BH_ASSIGN_OR_RETURN(auto store, SqliteJobStore::open(path));
-  return std::unique_ptr<JobStore>(std::move(store));
-}
-
 }  // namespace bh
