@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/json_nesting.h"
 #include "server/bearer_auth.h"
 #include "server/byte_range.h"
 #include "server/json_response.h"
@@ -265,6 +266,7 @@ class PartialRoutes final : public RouteModule {
     std::string hash;
     if (!r.body.empty()) {
       if (r.body.size() > 4096) return error_json(too_large("the body is larger than 4096 bytes"));
+      if (!json_nesting_within(r.body, 4)) return error_json(invalid_argument("the body nests too deeply"));
       const nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
       if (!doc.is_object()) return error_json(invalid_argument("the body must be a JSON object {\"level\", \"hash\"}"));
       if (doc.contains("level") && !doc["level"].is_string()) return error_json(invalid_argument("level must be a string"));

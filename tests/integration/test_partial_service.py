@@ -224,6 +224,10 @@ class PartialService(unittest.TestCase):
         status, _, body = self.server.request(f"/api/partials/{ident}", "DELETE", headers=auth)
         self.assertEqual(status, 200, body)
         self.assertEqual(self.server.request(f"/api/partials/{ident}")[0], 404)
+        for bad in (b"[", b"[" * 4000, b'{"level": "everything"}', b'{"hash": "abc"}', b'{"level": 3}'):
+            status, _, body = self.server.request("/api/admin/caches/drop", "POST", bad, auth)
+            self.assertEqual(status, 400, (bad[:20], body))
+            self.assertIn("error", json.loads(body))
         status, _, stats = self.server.request("/api/admin/stats", headers=auth)
         self.assertEqual(status, 200)
         self.assertIn("complete", json.loads(stats)["caches"])
