@@ -34,7 +34,7 @@ void write(const std::filesystem::path& path, const std::string& bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static auto cache = bh::update::DirectoryPatchCache::open(cache_dir(), 0);
+  static auto cache = bh::update::BlobPatchCache::open_directory(cache_dir(), 0);
   check(cache.has_value());
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   const bh::update::PatchKey key{"old", "new", "engine", "xz"};

@@ -23,6 +23,12 @@ bool printable(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
 }
 
+// URLs (RFC 3986: anything else is percent-encoded), channel ids and versions are ASCII; a form
+// body may hold any bytes, and they must not reach the JSON the job is stored as.
+bool printable_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c != 0x7f; });
+}
+
 // Collects every problem so one answer names them all.
 class Problems {
  public:
@@ -40,7 +46,9 @@ class Problems {
 
 void check_url(const std::string& field, const std::string& url, Problems& problems) {
   if (url.size() > kMaxUrl) return problems.add(field, fmt::format("longer than {} characters", kMaxUrl));
-  if (!printable(url) || url.find(' ') != std::string::npos) return problems.add(field, "holds spaces or control characters");
+  if (!printable_ascii(url) || url.find(' ') != std::string::npos) {
+    return problems.add(field, "holds spaces, control characters or non-ASCII bytes (percent-encode them)");
+  }
   const std::string l = ascii_lowercase(url.substr(0, 8));
   if (!l.starts_with("http://") && !l.starts_with("https://")) problems.add(field, "not an http:// or https:// URL");
 }
@@ -58,7 +66,7 @@ void check_option(const std::string& field, const std::optional<std::string>& va
   if (!value) return;
   if (value->empty()) problems.add(field, "empty");
   else if (value->size() > kMaxField) problems.add(field, fmt::format("longer than {} characters", kMaxField));
-  else if (!printable(*value)) problems.add(field, "holds control characters");
+  else if (!printable_ascii(*value)) problems.add(field, "holds control characters or non-ASCII bytes");
 }
 
 Result<nlohmann::json> parse_object(std::string_view body) {
@@ -179,7 +187,8 @@ std::string PartialSpec::to_json() const {
                       {"to", {{"url", to.url}, {"sha512", to.sha512}}}};
   if (channel_id) j["channel_id"] = *channel_id;
   if (product_version) j["product_version"] = *product_version;
-  return j.dump();
+  // The parsers admit only ASCII here; replacing stays a guard so that no exception can leave.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<PartialSpec> parse_partial_spec_json(std::string_view json) {

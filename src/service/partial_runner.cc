@@ -200,7 +200,8 @@ void PartialService::run_job(const Job& job, const std::string& worker) {
   deps_.metrics.counter("buildhub_partial_jobs_finished_total", "Partial jobs ended here, by outcome", {{"outcome", outcome}})
       .inc();
   if (result) {
-    auto ok = deps_.jobs.finish(job.id, worker, result->dump(), now_ms());
+    // File names come from the MARs and need not be UTF-8: replaced, never thrown on.
+    auto ok = deps_.jobs.finish(job.id, worker, result->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now_ms());
     if (!ok || !*ok) {
       deps_.logger->warn("partial job finished after losing its lease; result discarded", {{"id", job.id}});
     } else {

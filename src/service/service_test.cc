@@ -36,6 +36,13 @@ TEST(PartialRequest, EveryProblemIsNamed) {
     EXPECT_NE(m.find(field), std::string::npos) << m;
   }
   EXPECT_FALSE(parse_senbonzakura_request("{", "application/json"));
+  // Bytes that are not ASCII (here not even UTF-8) in a form's URL or option: refused, named.
+  auto binary = parse_senbonzakura_request("mar_from=http://h/a\xfe\xff.mar&mar_to=http://h/b&mar_from_hash=" + kA +
+                                               "&mar_to_hash=" + kB + "&channel_id=r%FF",
+                                           "");
+  ASSERT_FALSE(binary);
+  EXPECT_NE(binary.error().message().find("mar_from: holds"), std::string::npos) << binary.error().message();
+  EXPECT_NE(binary.error().message().find("channel_id: holds"), std::string::npos) << binary.error().message();
   EXPECT_FALSE(parse_partial_api_request(std::string(200, '[')));
   auto api = parse_partial_api_request(R"({"from": {"build_id": "1"}, "to": {"url": "http://h/x", "sha512": "1"}, "y": 2})");
   ASSERT_FALSE(api);
