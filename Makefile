@@ -68,6 +68,7 @@ bench: build
 	bench/run-mar.sh
 	bench/run-diff.sh
 	bench/run-partial.sh
+	bench/run-partial-service.sh
 	bench/run-load.sh
 	bench/run-sync.sh
 	bench/run-web.sh

@@ -118,7 +118,7 @@ CommandRunner register_serve(CLI::App& app) {
       ->envname("BUILDHUB_MAX_HEADER_BYTES")
       ->capture_default_str();
   cmd->add_option("--read-timeout-ms", flags->read_timeout_ms,
-                  "Time allowed to receive a whole request, and to stay idle between requests")
+                  "Time allowed to receive a whole request, to stay idle between requests, and for an answer being sent to make progress")
       ->envname("BUILDHUB_READ_TIMEOUT_MS")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
       ->capture_default_str();

@@ -163,6 +163,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Hands the request to the handler and waits, without holding a thread, for its answer.
   asio::awaitable<HttpResponse> answer(HttpRequest request);
   asio::awaitable<void> refuse(int status, std::string_view message, unsigned version);
+  template <class Serializer>
+  asio::awaitable<void> write_serialized(Serializer& sr, bool head_only);
 
   ServerImpl& server_;
   beast::tcp_stream stream_;
@@ -214,28 +216,53 @@ asio::awaitable<HttpResponse> Connection::answer(HttpRequest request) {
 
 asio::awaitable<void> Connection::write_response(HttpResponse response, unsigned version, bool keep_alive, bool head,
                                                  Clock::Instant started) {
+  const std::size_t body_size = response.body_size();
+  auto fill_header = [&](auto& res) {
+    res.version(version);
+    res.result(static_cast<unsigned>(response.status));
+    res.set(http::field::server, "buildhub");
+    res.set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) res.insert(name, value);
+    const double elapsed_ms = std::chrono::duration<double, std::milli>(server_.clock().monotonic_now() - started).count();
+    res.set("X-Response-Time", fmt::format("{:.3f}", elapsed_ms));
+    res.keep_alive(keep_alive);
+  };
+  if (response.shared_body) {
+    // Written straight from the shared bytes (held by `response` until the write ends): no copy.
+    const SharedBody& shared = *response.shared_body;
+    http::response<http::span_body<const char>> res;
+    fill_header(res);
+    res.content_length(body_size);
+    if (!head) res.body() = boost::beast::span<const char>(shared.bytes->data() + shared.offset, shared.length);
+    http::serializer<false, http::span_body<const char>> sr(res);
+    co_await write_serialized(sr, head);
+    co_return;
+  }
   http::response<http::string_body> res;
-  res.version(version);
-  res.result(static_cast<unsigned>(response.status));
-  res.set(http::field::server, "buildhub");
-  res.set(http::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers) res.insert(name, value);
-  const double elapsed_ms = std::chrono::duration<double, std::milli>(server_.clock().monotonic_now() - started).count();
-  res.set("X-Response-Time", fmt::format("{:.3f}", elapsed_ms));
-  res.keep_alive(keep_alive);
-  const std::size_t body_size = response.body.size();
+  fill_header(res);
   res.body() = std::move(response.body);
   res.prepare_payload();
   if (head) {
     res.body().clear();
     res.content_length(body_size);
   }
-  stream_.expires_after(server_.options().read_timeout);
   http::serializer<false, http::string_body> sr(res);
-  if (head) {
-    co_await http::async_write_header(stream_, sr, kAsTuple);
-  } else {
-    co_await http::async_write(stream_, sr, kAsTuple);
+  co_await write_serialized(sr, head);
+}
+
+// The timeout is renewed on every write that makes progress, so a large download to a slow
+// but live client is not cut off, while a client that stops reading still is.
+template <class Serializer>
+asio::awaitable<void> Connection::write_serialized(Serializer& sr, bool head_only) {
+  for (;;) {
+    stream_.expires_after(server_.options().read_timeout);
+    if (head_only) {
+      co_await http::async_write_header(stream_, sr, kAsTuple);
+      co_return;
+    }
+    auto [ec, written] = co_await http::async_write_some(stream_, sr, kAsTuple);
+    if (ec || sr.is_done()) co_return;
+    (void)written;
   }
 }
 

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/sync.h"
@@ -47,17 +49,18 @@ class RawClient {
   // One response with a Content-Length body.
   std::string read_response() {
     std::string out;
-    char buf[4096];
+    std::vector<char> buf(64 * 1024);
+    std::size_t header_end = std::string::npos;
+    std::size_t length = 0;
     while (true) {
-      const auto header_end = out.find("\r\n\r\n");
-      if (header_end != std::string::npos) {
+      if (header_end == std::string::npos && (header_end = out.find("\r\n\r\n")) != std::string::npos) {
         const auto cl = out.find("Content-Length: ");
-        const std::size_t length = cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16));
-        if (out.size() >= header_end + 4 + length) return out;
+        length = cl == std::string::npos || cl > header_end ? 0 : std::stoul(out.substr(cl + 16, 20));
       }
-      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (header_end != std::string::npos && out.size() >= header_end + 4 + length) return out;
+      const ssize_t n = ::read(fd_, buf.data(), buf.size());
       if (n <= 0) return out;
-      out.append(buf, static_cast<std::size_t>(n));
+      out.append(buf.data(), static_cast<std::size_t>(n));
     }
   }
 
@@ -80,6 +83,11 @@ class HttpServerTest : public ::testing::Test {
           if (r.path == "/throw") throw std::runtime_error("boom");
           resp.body = "{\"method\":\"" + r.method + "\",\"path\":\"" + r.path + "\",\"body\":" +
                       std::to_string(r.body.size()) + "}";
+          if (r.path == "/shared") {
+            // 16 MiB from a shared buffer, a window of it: bytes [1, 16 MiB - 1).
+            resp.shared_body = SharedBody{.bytes = shared_bytes_, .offset = 1, .length = shared_bytes_->size() - 2};
+            resp.content_type = "application/octet-stream";
+          }
           if (r.path == "/later") {
             // Answered from another thread after a while: the I/O thread is free meanwhile.
             MutexLock lock(later_mutex_);
@@ -106,6 +114,12 @@ class HttpServerTest : public ::testing::Test {
       server_->wait();
     }
   }
+  static std::shared_ptr<const std::string> make_shared_bytes() {
+    std::string bytes(16 << 20, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>('a' + i % 26);
+    return std::make_shared<const std::string>(std::move(bytes));
+  }
+  const std::shared_ptr<const std::string> shared_bytes_ = make_shared_bytes();
   Mutex later_mutex_;
   std::vector<std::jthread> later_ GUARDED_BY(later_mutex_);
   std::atomic<bool> later_answered_{false};
@@ -125,6 +139,60 @@ TEST_F(HttpServerTest, AnswersAndKeepsAlive) {
   c.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
   const std::string second = c.read_response();
   EXPECT_NE(second.find(R"("method":"POST","path":"/p","body":5)"), std::string::npos) << second;
+}
+
+TEST_F(HttpServerTest, ASharedBodyIsSentAsItsWindowAndHeadSendsOnlyItsLength) {
+  start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.connected());
+  c.send("GET /shared HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string got = c.read_response();
+  const auto header_end = got.find("\r\n\r\n");
+  ASSERT_NE(header_end, std::string::npos);
+  EXPECT_NE(got.find(fmt::format("Content-Length: {}", shared_bytes_->size() - 2)), std::string::npos);
+  EXPECT_EQ(got.substr(header_end + 4), shared_bytes_->substr(1, shared_bytes_->size() - 2));
+  c.send("HEAD /shared HTTP/1.1\r\nHost: t\r\n\r\n");
+  char buf[4096];
+  const ssize_t n = ::read(c.fd(), buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  const std::string head(buf, static_cast<std::size_t>(n));
+  EXPECT_NE(head.find(fmt::format("Content-Length: {}", shared_bytes_->size() - 2)), std::string::npos) << head;
+  EXPECT_EQ(head.find("\r\n\r\n") + 4, head.size()) << "a HEAD answer has no body";
+}
+
+TEST_F(HttpServerTest, ASlowReaderGetsALargeBodyThatTakesLongerThanTheTimeout) {
+  HttpServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(500);
+  start(options);
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.connected());
+  c.send("GET /shared HTTP/1.1\r\nHost: t\r\n\r\n");
+  // About 8 MB/s (128 KiB every 16 ms): the 16 MiB take about 2 s, four times the timeout, but
+  // every write makes progress well within it, so the server keeps sending. (The timeout counts
+  // from one write's progress to the next, as nginx's send_timeout does.)
+  const std::size_t want = shared_bytes_->size() - 2;
+  std::string got;
+  char buf[64 * 1024];
+  const auto started = std::chrono::steady_clock::now();
+  auto body_size = [&] {
+    const auto end = got.find("\r\n\r\n");
+    return end == std::string::npos ? std::size_t{0} : got.size() - end - 4;
+  };
+  bool closed = false;
+  while (!closed && body_size() < want) {
+    for (std::size_t this_turn = 0; this_turn < 128 * 1024 && body_size() < want;) {
+      const ssize_t n = ::read(c.fd(), buf, sizeof buf);
+      if (n <= 0) {
+        closed = true;
+        break;
+      }
+      got.append(buf, static_cast<std::size_t>(n));
+      this_turn += static_cast<std::size_t>(n);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(16));
+  }
+  EXPECT_GT(std::chrono::steady_clock::now() - started, options.read_timeout) << "the reading was not slow";
+  EXPECT_EQ(body_size(), want);
 }
 
 TEST_F(HttpServerTest, ALateAnswerDoesNotHoldTheOnlyIoThread) {

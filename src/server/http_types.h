@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,11 +38,23 @@ struct HttpRequest {
   }
 };
 
+// A window [offset, offset + length) of bytes the response shares with a cache instead of
+// copying: a large cached file is served without a copy, so its first byte leaves at once.
+struct SharedBody {
+  std::shared_ptr<const std::string> bytes;  // kept alive until the response is written
+  std::size_t offset = 0;
+  std::size_t length = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // When set, the body sent is this window and `body` is ignored.
+  std::optional<SharedBody> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;
+
+  std::size_t body_size() const { return shared_body ? shared_body->length : body.size(); }
 
   HttpResponse& set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

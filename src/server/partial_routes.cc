@@ -170,13 +170,14 @@ class PartialRoutes final : public RouteModule {
     }
     if (range.outcome == RangeOutcome::kPartial) {
       out.status = 206;
-      out.body = all.substr(range.range.first, range.range.last - range.range.first + 1);
+      out.shared_body = SharedBody{.bytes = *bytes, .offset = range.range.first,
+                                   .length = range.range.last - range.range.first + 1};
       out.set_header("Content-Range", fmt::format("bytes {}-{}/{}", range.range.first, range.range.last, all.size()));
     } else {
-      out.body = all;
+      out.shared_body = SharedBody{.bytes = *bytes, .offset = 0, .length = all.size()};
     }
     out.set_header("Digest", fmt::format("sha-512={}", sha512));
-    if (r.method != "HEAD") bytes_served_.inc(out.body.size());
+    if (r.method != "HEAD") bytes_served_.inc(out.body_size());
     return out;
   }
 
