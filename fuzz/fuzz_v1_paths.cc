@@ -1,0 +1,33 @@
+// Buildhub v1's archive-path rules on arbitrary paths: inventory keys and S3 event keys are
+// outside bytes. Every function must return (a record or an error), never crash, and a record it
+// returns must keep the URL it was given and pass through build_record_id again unchanged.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "v1/path_rules.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const bh::v1::PathRules rules;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const std::string url = bh::v1::key_to_archive_url(text);
+  for (std::string_view product : {"firefox", "thunderbird", "mobile", "devedition"}) {
+    (void)rules.is_build_url(product, url);
+    (void)bh::v1::is_nightly_build_metadata(product, url);
+    (void)bh::v1::is_rc_build_metadata(product, url);
+  }
+  if (auto record = rules.record_from_url(url)) {
+    if (record->url != url) __builtin_trap();
+    auto id = bh::v1::build_record_id(*record);
+    if (!id || *id != record->id) __builtin_trap();
+    if (!bh::v1::normalized_platform(record->platform)) __builtin_trap();
+    (void)record->to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  (void)bh::v1::localize_nightly_url(url);
+  (void)bh::v1::localize_release_candidate_url(url);
+  (void)bh::v1::guess_mimetype(url);
+  (void)bh::v1::build_date_from_build_id(text);
+  (void)bh::v1::parse_nightly_txt_metadata(text);
+  return 0;
+}

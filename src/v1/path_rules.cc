@@ -1,0 +1,319 @@
+#include "v1/path_rules.h"
+
+#include <array>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+#include "core/ascii.h"
+
+namespace bh::v1 {
+namespace {
+
+constexpr std::array<std::string_view, 6> kFileExtensions = {"zip", "tar.gz", "tar.bz2", "dmg", "apk", "exe"};
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t hit = text.find(from, at);
+    if (hit == std::string_view::npos) break;
+    out.append(text.substr(at, hit - at));
+    out.append(to);
+    at = hit + from.size();
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t hit = text.find(separator, at);
+    if (hit == std::string_view::npos) {
+      parts.push_back(text.substr(at));
+      return parts;
+    }
+    parts.push_back(text.substr(at, hit - at));
+    at = hit + 1;
+  }
+}
+
+std::string join(const std::vector<std::string_view>& parts, std::size_t begin, std::size_t end, std::string_view glue) {
+  std::string out;
+  for (std::size_t i = begin; i < end && i < parts.size(); ++i) {
+    if (i > begin) out.append(glue);
+    out.append(parts[i]);
+  }
+  return out;
+}
+
+std::string_view basename(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// Python's `\s` and `\w` for str patterns, as near as RE2's Unicode classes come.
+constexpr std::string_view kPySpace = R"([\t\n\v\f\r \x{1c}-\x{1f}\x{85}\p{Z}])";
+constexpr std::string_view kPyWord = R"([\p{L}\p{N}_])";
+
+std::unique_ptr<RE2> compile(const std::string& pattern) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  return std::make_unique<RE2>(pattern, options);
+}
+
+// re.match(pattern, text): anchored at the start only.
+bool python_match(const RE2& re, std::string_view text) { return re.ok() && RE2::PartialMatch(text, re); }
+
+std::string build_name_pattern(std::string_view product, bool with_zip) {
+  std::string alternatives;
+  for (std::string_view ext : kFileExtensions) {
+    if (!with_zip && ext == "zip") continue;
+    if (!alternatives.empty()) alternatives += '|';
+    alternatives += ext;  // as v1 does: the '.' of "tar.gz" is a regex dot
+  }
+  // Python's `$` also matches before a final newline.
+  return fmt::format("^{}-(.+)({})\\n?$", product, alternatives);
+}
+
+}  // namespace
+
+struct PathRules::Patterns {
+  std::unique_ptr<RE2> exclude_names;
+  std::unique_ptr<RE2> exclude_suffixes;
+  // product (after aliasing) -> {with zip, without zip}
+  std::map<std::string, std::pair<std::unique_ptr<RE2>, std::unique_ptr<RE2>>, std::less<>> names;
+};
+
+const std::vector<std::string>& default_products() {
+  static const std::vector<std::string> products = {"firefox", "thunderbird", "mobile", "devedition"};
+  return products;
+}
+
+PathRules::PathRules() : patterns_(std::make_unique<Patterns>()) {
+  patterns_->exclude_names = compile(fmt::format(
+      "^.+(tinderbox|try-builds|partner-repacks|latest|contrib|/0\\.|experimental|namoroka|debug|sha1-installers|"
+      "candidates/archived|stylo-bindings|/1.0rc/|/releases/win../|dominspector|/test/|testing|%28.+%29|"
+      "{}Installer\\.({}{{2,3}}\\-?{}{{0,3}})\\.exe)",
+      kPySpace, kPyWord, kPyWord));
+  patterns_->exclude_suffixes = compile("^.+(sdk|tests|crashreporter|stub|gtk2.+xft|source|asan)");
+  for (const char* product : {"firefox", "thunderbird", "fennec"}) {
+    patterns_->names.emplace(product, std::make_pair(compile(build_name_pattern(product, true)),
+                                                     compile(build_name_pattern(product, false))));
+  }
+}
+
+PathRules::~PathRules() = default;
+PathRules::PathRules(PathRules&&) noexcept = default;
+PathRules& PathRules::operator=(PathRules&&) noexcept = default;
+
+bool PathRules::is_build_url(std::string_view product, std::string_view url) const {
+  if (contains(url, "nightly") && !contains(url, "mozilla-central") && !contains(url, "comm-central")) return false;
+  if (python_match(*patterns_->exclude_names, url)) return false;
+  const bool with_zip = !contains(url, "win");  // "Only .exe for Windows"
+  std::string name(product);
+  if (name == "devedition") name = "firefox";
+  if (name == "mobile") name = "fennec";
+  const std::string match_filename = ascii_lowercase(replace_all(basename(url), " ", "-"));
+  if (python_match(*patterns_->exclude_suffixes, match_filename)) return false;
+  if (auto it = patterns_->names.find(name); it != patterns_->names.end()) {
+    return python_match(with_zip ? *it->second.first : *it->second.second, match_filename);
+  }
+  // A product outside v1's list goes into the pattern as v1 puts it, unescaped.
+  const auto pattern = compile(build_name_pattern(name, with_zip));
+  return python_match(*pattern, match_filename);
+}
+
+Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
+  const std::string normalized = ascii_lowercase(replace_all(url, " ", "-"));
+  const std::vector<std::string_view> parts = split(normalized, '/');
+  const std::vector<std::string_view> name_parts = split(basename(normalized), '.');
+  auto missing = [&](std::string_view what) {
+    return fail(invalid_argument(fmt::format("the archive path {} has no {}", url.substr(0, 500), what)));
+  };
+  if (parts.size() < 5) return missing("product folder (its fifth segment)");
+  PathRecord record;
+  record.product = parts[4] == "mobile" ? std::string("fennec") : std::string(parts[4]);
+  std::string version, platform, locale;
+  // The version, locale and platform of a flat file name: "firefox-55.0a1.en-US.linux-x86_64.tar.bz2".
+  auto from_file_name = [&]() -> bool {
+    const auto dashed = split(name_parts[0], '-');
+    if (dashed.size() < 2 || name_parts.size() < 4) return false;
+    version = fmt::format("{}.{}", dashed[1], name_parts[1]);
+    locale = name_parts[2];
+    platform = name_parts[3];
+    return true;
+  };
+  if (contains(url, "nightly")) {
+    if (!from_file_name()) return missing("version, locale and platform in its file name");
+    if (parts.size() < 9) return missing("ninth segment (the nightly's folder)");
+    if (contains(parts[8], "android-api")) platform = join(split(parts[8], '-'), 8, 11, "-");
+  } else if (contains(url, "candidates")) {
+    if (parts.size() < 10) return missing("platform and locale folders after the candidates build");
+    version = fmt::format("{}rc{}", strip_chars(parts[6], "-candidates"), strip_chars(parts[7], "build"));
+    platform = parts[8];
+    locale = parts[9];
+    if (contains(platform, "funnelcake")) {
+      if (parts.size() < 11) return missing("locale folder after the funnelcake platform");
+      version = fmt::format("{}-{}", version, platform);
+      platform = parts[9];
+      locale = parts[10];
+    }
+  } else if (parts.size() < 9) {
+    if (!from_file_name()) return missing("version, locale and platform in its file name");
+  } else if (contains(url, "funnelcake") && parts.size() == 11) {
+    version = parts[6];
+    locale = parts[9];
+    platform = parts[8];
+  } else {
+    version = parts[6];
+    locale = parts[8];
+    platform = parts[7];
+  }
+  if (platform.starts_with("mac")) platform = replace_all(platform, "mac", "macosx");
+  record.channel = guess_channel(url, version);
+  if (const std::size_t dash = locale.find('-'); dash != std::string::npos) {
+    const std::size_t end = locale.find('-', dash + 1);
+    for (std::size_t i = dash + 1; i < (end == std::string::npos ? locale.size() : end); ++i) {
+      if (locale[i] >= 'a' && locale[i] <= 'z') locale[i] = static_cast<char>(locale[i] - 'a' + 'A');
+    }
+  }
+  auto os = normalized_platform(platform);
+  if (!os) return fail(invalid_argument(fmt::format("{} (from {})", os.error().message(), url.substr(0, 500))));
+  record.os = std::move(*os);
+  record.version = std::move(version);
+  record.platform = std::move(platform);
+  record.locale = std::move(locale);
+  record.url = std::string(url);
+  record.mimetype = guess_mimetype(url);
+  auto id = build_record_id(record);
+  if (!id) return fail(id.error());
+  record.id = std::move(*id);
+  return record;
+}
+
+nlohmann::json PathRecord::to_json() const {
+  return {{"id", id},
+          {"source", {{"product", product}}},
+          {"target", {{"platform", platform}, {"os", os}, {"locale", locale}, {"version", version}, {"channel", channel}}},
+          {"download", {{"url", url}, {"mimetype", mimetype ? nlohmann::json(*mimetype) : nlohmann::json(nullptr)}}}};
+}
+
+std::string key_to_archive_url(std::string_view key, std::string_view archive_url) {
+  return std::string(archive_url) + replace_all(key, "+", " ");
+}
+
+std::string archive_url(const ArchiveUrlRequest& request) {
+  const std::string product = request.product == "fennec" ? std::string("mobile") : request.product;
+  std::optional<std::string> platform = request.platform;
+  if (platform) {
+    platform = replace_all(*platform, "eme", "EME");
+    if (platform->starts_with("macosx")) platform = replace_all(*platform, "macosx", "mac");
+  }
+  std::string url = request.archive_url + "pub/" + product;
+  const bool truthy_nightly = request.nightly && !request.nightly->empty();
+  const bool truthy_candidate = request.candidate && !request.candidate->empty();
+  auto add_folder = [&](const std::optional<std::string>& part) {
+    if (part && !part->empty()) url += *part + "/";
+  };
+  if (truthy_nightly) {
+    url += "/nightly/" + *request.nightly + "/";
+  } else if (truthy_candidate) {
+    url += "/candidates";
+    if (request.version && !request.version->empty()) url += "/" + *request.version + "-candidates";
+    url += *request.candidate;
+    add_folder(platform);
+    add_folder(request.locale);
+  } else {
+    url += "/releases/";
+    add_folder(request.version);
+    add_folder(platform);
+    add_folder(request.locale);
+  }
+  return url;
+}
+
+std::string localize_nightly_url(std::string_view nightly_url) {
+  const std::string url = replace_all(replace_all(nightly_url, "-l10n", ""), ".installer", "");
+  auto parts = split(url, '.');
+  std::string_view locale = "en-US";
+  const std::size_t back = contains(url, "tar") ? 4 : 3;
+  if (contains(url, "/mobile/") && !contains(url, "/en-US/") && !contains(url, "macosx")) locale = "multi";
+  // v1 raised IndexError for a name with too few dots; such a URL has no localized sibling.
+  if (parts.size() < back) return url;
+  parts[parts.size() - back] = locale;
+  return join(parts, 0, parts.size(), ".");
+}
+
+std::string localize_release_candidate_url(std::string_view rc_url) {
+  const auto tokens = split(rc_url, '/');
+  if (tokens.size() < 2) return std::string(rc_url);  // v1 raised IndexError: no locale folder to swap
+  const std::string lang(tokens[tokens.size() - 2]);
+  std::string out = replace_all(rc_url, "." + lang + ".", ".en-US.");
+  out = replace_all(out, "/" + lang + "/", "/en-US/");
+  return replace_all(out, "-EME-free", "");
+}
+
+std::string guess_channel(std::string_view url, std::string_view version) {
+  std::string channel = "release";
+  if (contains(url, "nightly")) {
+    channel = contains(url, "aurora") ? "aurora" : "nightly";
+  } else if (contains(version, "b")) {
+    channel = contains(url, "devedition") ? "aurora" : "beta";
+  } else if (version.ends_with("esr")) {
+    channel = "esr";
+  }
+  if (contains(url, "old-id")) channel += "-old-id";  // Fennec's other app-store ids
+  return channel;
+}
+
+Result<std::string> normalized_platform(std::string_view platform) {
+  if (contains(platform, "eabi")) return std::string("android");
+  for (std::string_view os : {"linux", "win", "mac", "android", "maemo"}) {
+    if (contains(platform, os)) return std::string(os);
+  }
+  return fail(invalid_argument(fmt::format("unknown platform '{}'", platform.substr(0, 200))));
+}
+
+std::optional<std::string> guess_mimetype(std::string_view url) {
+  // os.path.splitext: the last dot of the file name, unless the name is only leading dots.
+  const std::size_t slash = url.rfind('/');
+  const std::size_t name_start = slash == std::string_view::npos ? 0 : slash + 1;
+  const std::size_t dot = url.rfind('.');
+  if (dot == std::string_view::npos || dot < name_start) return std::nullopt;
+  if (url.substr(name_start, dot - name_start).find_first_not_of('.') == std::string_view::npos) return std::nullopt;
+  const std::string_view ext = strip_chars(url.substr(dot), ".");
+  if (ext == "apk") return "application/vnd.android.package-archive";
+  if (ext == "bz2") return "application/x-bzip2";
+  if (ext == "zip") return "application/zip";
+  if (ext == "dmg") return "application/x-apple-diskimage";
+  if (ext == "gz") return "application/x-gzip";
+  if (ext == "exe") return "application/msdos-windows";
+  return std::nullopt;
+}
+
+Result<std::string> build_record_id(const PathRecord& record) {
+  std::string version = record.version;
+  if (contains(record.channel, "nightly")) {
+    const auto parts = split(record.url, '/');
+    if (parts.size() < 9) {
+      return fail(invalid_argument(fmt::format("the nightly URL {} has no date folder", record.url.substr(0, 500))));
+    }
+    version = fmt::format("{}_{}", join(split(parts[8], '-'), 0, 6, "-"), version);
+  }
+  const std::string channel = record.channel != "release" ? record.channel + "_" : std::string();
+  return ascii_lowercase(replace_all(
+      fmt::format("{}_{}{}_{}_{}", record.product, channel, version, record.platform, record.locale), ".", "-"));
+}
+
+std::string_view strip_chars(std::string_view text, std::string_view chars) {
+  const std::size_t first = text.find_first_not_of(chars);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(chars) - first + 1);
+}
+
+}  // namespace bh::v1
