@@ -1,15 +1,17 @@
-// Buildhub v1's archive-path rules on arbitrary paths: inventory keys and S3 event keys are
-// outside bytes. Every function must return (a record or an error), never crash, and a record it
-// returns must keep the URL it was given and pass through build_record_id again unchanged.
+// Buildhub v1's archive-path rules on arbitrary paths, and inventory CSV lines: inventory keys
+// and S3 event keys are outside bytes. Every function must return (a record or an error), never
+// crash, and a record it returns must keep the URL it was given and its id.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "v1/inventory_rows.h"
 #include "v1/path_rules.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bh::v1::PathRules rules;
+  static const bh::v1::InventoryRowRules row_rules;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const std::string url = bh::v1::key_to_archive_url(text);
   for (std::string_view product : {"firefox", "thunderbird", "mobile", "devedition"}) {
@@ -29,5 +31,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)bh::v1::guess_mimetype(url);
   (void)bh::v1::build_date_from_build_id(text);
   (void)bh::v1::parse_nightly_txt_metadata(text);
+  (void)bh::v1::parse_iso8601(text);
+  (void)bh::v1::parse_inventory_size(text);
+  // The input as an inventory CSV line.
+  if (auto row = bh::v1::parse_inventory_line(text)) {
+    const auto result = row_rules.process(*row);
+    if ((result.outcome == bh::v1::RowOutcome::kRecord) != result.record.has_value()) __builtin_trap();
+  }
   return 0;
 }

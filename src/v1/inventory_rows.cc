@@ -1,0 +1,185 @@
+#include "v1/inventory_rows.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "core/calendar.h"
+
+namespace bh::v1 {
+namespace {
+
+constexpr std::array<std::string_view, 6> kFileExtensions = {"zip", "tar.gz", "tar.bz2", "dmg", "apk", "exe"};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads `width` digits at `at`; false when they are not all digits.
+bool read_number(std::string_view text, std::size_t& at, std::size_t width, int& out) {
+  if (at + width > text.size()) return false;
+  out = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    if (!is_digit(text[at + i])) return false;
+    out = out * 10 + (text[at + i] - '0');
+  }
+  at += width;
+  return true;
+}
+
+}  // namespace
+
+Result<InventoryRow> parse_inventory_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  bool field_started_quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') {
+          fields.back() += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == ',') {
+      fields.emplace_back();
+      field_started_quoted = false;
+    } else if (c == '"' && fields.back().empty() && !field_started_quoted) {
+      quoted = true;
+      field_started_quoted = true;
+    } else {
+      fields.back() += c;  // as Python's csv (not strict): a quote inside a field is kept
+    }
+  }
+  if (quoted) return fail(invalid_argument("an inventory line ends inside a quoted field"));
+  if (fields.size() != 5) {
+    return fail(invalid_argument(fmt::format("an inventory line has {} fields, not 5 (Bucket, Key, Size, LastModifiedDate, ETag)",
+                                             fields.size())));
+  }
+  return InventoryRow{.bucket = std::move(fields[0]), .key = std::move(fields[1]), .size = std::move(fields[2]),
+                      .last_modified = std::move(fields[3]), .etag = std::move(fields[4])};
+}
+
+Result<InventoryTimestamp> parse_iso8601(std::string_view text) {
+  auto bad = [&] { return fail(invalid_argument(fmt::format("'{}' is not an ISO 8601 time", text.substr(0, 100)))); };
+  std::size_t at = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!read_number(text, at, 4, year)) return bad();
+  const bool extended = at < text.size() && text[at] == '-';
+  if (extended) ++at;
+  if (!read_number(text, at, 2, month)) return bad();
+  if (extended && (at >= text.size() || text[at++] != '-')) return bad();
+  if (!read_number(text, at, 2, day)) return bad();
+  if (month < 1 || month > 12 || day < 1 || day > 31 || year < 1) return bad();
+  int offset_minutes = 0;
+  if (at < text.size() && (text[at] == 'T' || text[at] == 't' || text[at] == ' ')) {
+    ++at;
+    if (!read_number(text, at, 2, hour)) return bad();
+    const bool colons = at < text.size() && text[at] == ':';
+    auto next_field = [&](int& out) {
+      if (colons) {
+        if (at >= text.size() || text[at] != ':') return false;
+        ++at;
+        return read_number(text, at, 2, out);
+      }
+      return at + 1 < text.size() && is_digit(text[at]) && read_number(text, at, 2, out);
+    };
+    if (at < text.size() && (text[at] == ':' || is_digit(text[at]))) {
+      if (!next_field(minute)) return bad();
+      if (at < text.size() && (text[at] == ':' || is_digit(text[at]))) {
+        if (!next_field(second)) return bad();
+        if (at < text.size() && (text[at] == '.' || text[at] == ',')) {
+          ++at;
+          const std::size_t digits = at;
+          while (at < text.size() && is_digit(text[at])) ++at;
+          if (at == digits) return bad();
+        }
+      }
+    }
+    if (at < text.size()) {
+      const char sign = text[at];
+      if (sign == 'Z' || sign == 'z') {
+        ++at;
+      } else if (sign == '+' || sign == '-') {
+        ++at;
+        int oh = 0, om = 0;
+        if (!read_number(text, at, 2, oh)) return bad();
+        if (at < text.size() && text[at] == ':') ++at;
+        if (at < text.size() && !read_number(text, at, 2, om)) return bad();
+        offset_minutes = (sign == '-' ? -1 : 1) * (oh * 60 + om);
+      }
+    }
+  }
+  if (at != text.size()) return bad();
+  if (hour > 23 || minute > 59 || second > 59) return bad();
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > (month == 2 && leap ? 29 : kDays.at(static_cast<std::size_t>(month - 1)))) return bad();
+  const std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
+                               std::int64_t{offset_minutes} * 60;
+  return InventoryTimestamp{.utc = std::chrono::system_clock::time_point(std::chrono::seconds(seconds)),
+                            .text = fmt::format("{}-{:02}-{:02}T{:02}:{:02}:{:02}Z", year, month, day, hour, minute, second)};
+}
+
+Result<std::int64_t> parse_inventory_size(std::string_view text) {
+  const std::string copy(text);  // strtod needs a terminated string
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(copy.c_str(), &end);
+  std::string_view rest(end, static_cast<std::size_t>(copy.c_str() + copy.size() - end));
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\n')) rest.remove_prefix(1);
+  const bool hex_or_word = copy.find_first_of("xXpP") != std::string::npos;
+  if (end == copy.c_str() || !rest.empty() || hex_or_word || !std::isfinite(value) || std::fabs(value) >= 9.2e18) {
+    return fail(invalid_argument(fmt::format("the size '{}' is not a number", text.substr(0, 100))));
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+InventoryRowRules::InventoryRowRules(InventoryRowFilter filter) : filter_(std::move(filter)) {}
+
+RowResult InventoryRowRules::process(const InventoryRow& row) const {
+  RowResult out;
+  const std::string& key = row.key;
+  if (std::none_of(kFileExtensions.begin(), kFileExtensions.end(), [&](std::string_view ext) { return key.ends_with(ext); })) {
+    return out;
+  }
+  auto modified = parse_iso8601(row.last_modified);
+  if (!modified) {
+    out.outcome = RowOutcome::kBadRow;
+    out.error = fmt::format("{}: {}", key.substr(0, 300), modified.error().message());
+    return out;
+  }
+  if (filter_.min_last_modified && modified->utc < *filter_.min_last_modified) return out;
+  const std::size_t first = key.find('/');
+  if (first == std::string::npos) return out;
+  const std::size_t second = key.find('/', first + 1);
+  const std::string_view product = std::string_view(key).substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  if (std::find(filter_.products.begin(), filter_.products.end(), product) == filter_.products.end()) return out;
+  const std::string url = key_to_archive_url(key, filter_.archive_url);
+  if (!rules_.is_build_url(product, url)) return out;
+  auto record = rules_.record_from_url(url);
+  if (!record) {
+    out.outcome = RowOutcome::kBadPath;
+    out.error = record.error().message();
+    return out;
+  }
+  auto size = parse_inventory_size(row.size);
+  if (!size) {
+    out.outcome = RowOutcome::kBadRow;
+    out.error = fmt::format("{}: {}", key.substr(0, 300), size.error().message());
+    return out;
+  }
+  out.outcome = RowOutcome::kRecord;
+  out.record = InventoryRecord{.record = std::move(*record), .size = *size, .date = modified->text};
+  return out;
+}
+
+}  // namespace bh::v1

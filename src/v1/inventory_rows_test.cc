@@ -1,0 +1,117 @@
+#include "v1/inventory_rows.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace bh::v1 {
+namespace {
+
+std::vector<std::string> fixture_lines() {
+  std::ifstream in(testing::shared_dir() / "fixtures/buildhub1/inventory-simple.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(V1InventoryRows, TheSimpleInventoryGivesTheRecordsV1GaveBeforeMetadata) {
+  // v1's functional test on this file: the records it produced (metadata merged in afterwards).
+  std::ifstream in(testing::shared_dir() / "fixtures/buildhub1/fixtures-inventory-to-records.json");
+  const auto expected = nlohmann::json::parse(in)["test_inventory_to_records_functional.py"]
+                                                 ["CsvToRecordsTest.test_load_simple_file"]["asserted_equal_values"][0];
+  ASSERT_GE(expected.size(), 2u);
+  const InventoryRowRules rules;
+  std::map<std::string, nlohmann::json> got;
+  const auto lines = fixture_lines();
+  ASSERT_GE(lines.size(), 10u);
+  for (const auto& line : lines) {
+    auto row = parse_inventory_line(line);
+    ASSERT_TRUE(row) << line << ": " << row.error().to_string();
+    const RowResult result = rules.process(*row);
+    ASSERT_NE(result.outcome, RowOutcome::kBadRow) << line << ": " << result.error;
+    if (result.outcome != RowOutcome::kRecord) continue;
+    nlohmann::json record = result.record->record.to_json();
+    record["download"]["size"] = result.record->size;
+    record["download"]["date"] = result.record->date;
+    got[result.record->record.id] = record;
+  }
+  for (const auto& item : expected) {
+    const auto& want = item["data"];
+    ASSERT_TRUE(got.contains(want["id"])) << want["id"];
+    const auto& mine = got[want["id"]];
+    EXPECT_EQ(mine["download"], want["download"]) << want["id"];
+    EXPECT_EQ(mine["source"]["product"], want["source"]["product"]);
+    for (const char* field : {"platform", "os", "locale", "version"}) {
+      EXPECT_EQ(mine["target"][field], want["target"][field]) << want["id"] << " " << field;
+    }
+  }
+}
+
+TEST(V1InventoryRows, CsvLinesAsPythonsCsvReadsThem) {
+  auto row = parse_inventory_line(R"("b","pub/firefox/a ""quoted"" name.exe","2E+10","2017-07-13T23:37:23.000Z","ff39-3")");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->key, R"(pub/firefox/a "quoted" name.exe)");
+  EXPECT_EQ(row->etag, "ff39-3");
+  auto unquoted = parse_inventory_line("b,k,1,2017-01-01,e\r");
+  ASSERT_TRUE(unquoted);
+  EXPECT_EQ(unquoted->etag, "e");
+  EXPECT_FALSE(parse_inventory_line(R"("b","k","1","d")")) << "four fields";
+  EXPECT_FALSE(parse_inventory_line(R"("b","k","1","d","e","f")")) << "six fields";
+  EXPECT_FALSE(parse_inventory_line(R"("b","k,1,d,e)")) << "an unterminated quote";
+  EXPECT_FALSE(parse_inventory_line(""));
+}
+
+TEST(V1InventoryRows, SizesAsIntOfFloat) {
+  EXPECT_EQ(*parse_inventory_size("60000"), 60000);
+  EXPECT_EQ(*parse_inventory_size("2E+10"), 20000000000);
+  EXPECT_EQ(*parse_inventory_size(" 7.9 "), 7);
+  for (const char* bad : {"", "abc", "nan", "inf", "1e400", "0x10", "12abc"}) {
+    EXPECT_FALSE(parse_inventory_size(bad)) << bad;
+  }
+}
+
+TEST(V1InventoryRows, TimesAsCiso8601ReadsThem) {
+  EXPECT_EQ(parse_iso8601("2017-06-02T12:20:10.2Z")->text, "2017-06-02T12:20:10Z");
+  EXPECT_EQ(parse_iso8601("20170602")->text, "2017-06-02T00:00:00Z");
+  EXPECT_EQ(parse_iso8601("2017-06-02 12:20")->text, "2017-06-02T12:20:00Z");
+  const auto offset = parse_iso8601("2017-06-02T12:20:10+02:00");
+  ASSERT_TRUE(offset);
+  EXPECT_EQ(offset->text, "2017-06-02T12:20:10Z") << "the time as written, as v1's strftime wrote it";
+  EXPECT_EQ(offset->utc, parse_iso8601("2017-06-02T10:20:10Z")->utc);
+  for (const char* bad : {"", "2017", "2017-13-01", "2017-02-30", "2017-06-02T25:00", "2017-06-02T12:20:10.Z", "2017-06-02Tx",
+                          "2017-06-02T12:20:10Zjunk"}) {
+    EXPECT_FALSE(parse_iso8601(bad)) << bad;
+  }
+}
+
+TEST(V1InventoryRows, FiltersComeFirstAndBadRowsAreReported) {
+  InventoryRowFilter filter;
+  filter.min_last_modified = parse_iso8601("2017-06-01T00:00:00Z")->utc;
+  const InventoryRowRules rules(filter);
+  auto process = [&](const char* line) { return rules.process(*parse_inventory_line(line)); };
+  EXPECT_EQ(process(R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0.tar.bz2","6","2017-06-02T15:20:10.4Z","m")").outcome,
+            RowOutcome::kRecord);
+  EXPECT_EQ(process(R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0.tar.bz2","6","2017-05-02T15:20:10.4Z","m")").outcome,
+            RowOutcome::kNotABuild)
+      << "older than the age filter";
+  EXPECT_EQ(process(R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0.tar.bz2.asc","6","bad date","m")").outcome,
+            RowOutcome::kNotABuild)
+      << "the extension is checked before the date";
+  EXPECT_EQ(process(R"("b","pub/seamonkey/releases/2.0/linux/fr/seamonkey-2.0.tar.bz2","6","2017-06-02T15:20:10Z","m")").outcome,
+            RowOutcome::kNotABuild);
+  EXPECT_EQ(process(R"("b","favicon.zip","6","2017-06-02T15:20:10Z","m")").outcome, RowOutcome::kNotABuild);
+  const RowResult bad_date = process(R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0.tar.bz2","6","yesterday","m")");
+  EXPECT_EQ(bad_date.outcome, RowOutcome::kBadRow);
+  EXPECT_NE(bad_date.error.find("yesterday"), std::string::npos);
+  EXPECT_EQ(process(R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0.tar.bz2","many","2017-06-02T15:20:10Z","m")").outcome,
+            RowOutcome::kBadRow);
+  EXPECT_EQ(process(R"("b","pub/firefox/releases/52.0/solaris/fr/firefox-52.0.tar.bz2","6","2017-06-02T15:20:10Z","m")").outcome,
+            RowOutcome::kBadPath);
+}
+
+}  // namespace
+}  // namespace bh::v1
