@@ -37,6 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto row = bh::v1::parse_inventory_line(text)) {
     const auto result = row_rules.process(*row);
     if ((result.outcome == bh::v1::RowOutcome::kRecord) != result.record.has_value()) __builtin_trap();
+    // The DOM-free output line must be the DOM's bytes whenever it is used.
+    std::string fast;
+    if (result.record && bh::v1::append_record_line(*result.record, true, fast)) {
+      const nlohmann::json dom = {{"data", result.record->to_json()}};
+      if (fast != dom.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) __builtin_trap();
+    }
   }
   return 0;
 }

@@ -24,39 +24,6 @@
 namespace bh::cli {
 namespace {
 
-struct HttpFlags {
-  unsigned max_attempts = 8;
-  std::uint64_t connect_timeout_ms = 5'000;
-  std::uint64_t timeout_ms = 60'000;
-};
-
-void add_http_flags(CLI::App& cmd, HttpFlags& flags) {
-  cmd.add_option("--max-attempts", flags.max_attempts,
-                 "Attempts per request on connection errors, timeouts, 429 and 5xx (jittered exponential backoff)")
-      ->envname("BUILDHUB_HTTP_MAX_ATTEMPTS")
-      ->check(CLI::Range(1u, 100u))
-      ->capture_default_str();
-  cmd.add_option("--connect-timeout-ms", flags.connect_timeout_ms, "Time allowed to connect")
-      ->envname("BUILDHUB_HTTP_CONNECT_TIMEOUT_MS")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{600'000}))
-      ->capture_default_str();
-  cmd.add_option("--timeout-ms", flags.timeout_ms, "Time allowed for one attempt of a request")
-      ->envname("BUILDHUB_HTTP_TIMEOUT_MS")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
-      ->capture_default_str();
-}
-
-net::HttpClientOptions http_options(const HttpFlags& flags, std::string service) {
-  net::HttpClientOptions o;
-  o.service = std::move(service);
-  o.max_attempts = flags.max_attempts;
-  o.connect_timeout = std::chrono::milliseconds(flags.connect_timeout_ms);
-  o.total_timeout = std::chrono::milliseconds(flags.timeout_ms);
-  o.stall_timeout = std::min(o.total_timeout, std::chrono::milliseconds(20'000));
-  o.backoff_base = std::chrono::milliseconds(250);
-  return o;
-}
-
 std::string ingest_metadata(const char* source) {
   const VersionInfo v = version_info();
   return nlohmann::json{{"version", std::string(v.version)}, {"commit", std::string(v.commit)}, {"source", source}}

@@ -17,6 +17,7 @@
 #include "app/queue_consumer.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "net/http_client.h"
 #include "store/store_factory.h"
 
 namespace bh::cli {
@@ -80,6 +81,16 @@ Result<std::vector<std::string>> read_tokens(const std::string& file, const char
 // Prints "buildhub: <message>" on stderr and returns the exit code of the status.
 int report_failure(const Status& status);
 
+// Flags of the outgoing HTTP client (S3, SQS, the archive), shared by backfill, daemon and
+// inventory-to-records.
+struct HttpFlags {
+  unsigned max_attempts = 8;
+  std::uint64_t connect_timeout_ms = 5'000;
+  std::uint64_t timeout_ms = 60'000;
+};
+void add_http_flags(CLI::App& cmd, HttpFlags& flags);
+net::HttpClientOptions http_options(const HttpFlags& flags, std::string service);
+
 CommandRunner register_ingest(CLI::App& app);
 CommandRunner register_demo_data(CLI::App& app);
 CommandRunner register_serve(CLI::App& app);
@@ -90,6 +101,7 @@ CommandRunner register_partial(CLI::App& app);
 CommandRunner register_apply(CLI::App& app);
 CommandRunner register_backfill(CLI::App& app);
 CommandRunner register_daemon(CLI::App& app);
+CommandRunner register_inventory_to_records(CLI::App& app);
 
 // `buildhub mar ARGS...`: parsed by hand (Mozilla's `mar` option grammar does not fit CLI11);
 // `argv` is what follows "mar". Returns the exit code.

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -43,6 +44,33 @@ std::shared_ptr<Logger> make_logger(const LogFlags& flags, std::string name) {
 int report_failure(const Status& status) {
   std::fprintf(stderr, "buildhub: %s\n", status.message().c_str());
   return exit_code(status.code());
+}
+
+void add_http_flags(CLI::App& cmd, HttpFlags& flags) {
+  cmd.add_option("--max-attempts", flags.max_attempts,
+                 "Attempts per request on connection errors, timeouts, 429 and 5xx (jittered exponential backoff)")
+      ->envname("BUILDHUB_HTTP_MAX_ATTEMPTS")
+      ->check(CLI::Range(1u, 100u))
+      ->capture_default_str();
+  cmd.add_option("--connect-timeout-ms", flags.connect_timeout_ms, "Time allowed to connect")
+      ->envname("BUILDHUB_HTTP_CONNECT_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{600'000}))
+      ->capture_default_str();
+  cmd.add_option("--timeout-ms", flags.timeout_ms, "Time allowed for one attempt of a request")
+      ->envname("BUILDHUB_HTTP_TIMEOUT_MS")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
+      ->capture_default_str();
+}
+
+net::HttpClientOptions http_options(const HttpFlags& flags, std::string service) {
+  net::HttpClientOptions o;
+  o.service = std::move(service);
+  o.max_attempts = flags.max_attempts;
+  o.connect_timeout = std::chrono::milliseconds(flags.connect_timeout_ms);
+  o.total_timeout = std::chrono::milliseconds(flags.timeout_ms);
+  o.stall_timeout = std::min(o.total_timeout, std::chrono::milliseconds(20'000));
+  o.backoff_base = std::chrono::milliseconds(250);
+  return o;
 }
 
 }  // namespace bh::cli

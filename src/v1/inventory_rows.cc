@@ -31,41 +31,54 @@ bool read_number(std::string_view text, std::size_t& at, std::size_t width, int&
 
 }  // namespace
 
-Result<InventoryRow> parse_inventory_line(std::string_view line) {
+Status parse_inventory_line(std::string_view line, InventoryRow& row) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  std::vector<std::string> fields(1);
+  std::array<std::string*, 5> fields = {&row.bucket, &row.key, &row.size, &row.last_modified, &row.etag};
+  for (std::string* f : fields) f->clear();
+  std::size_t field = 0;
   bool quoted = false;
   bool field_started_quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
+  std::size_t i = 0;
+  while (i < line.size()) {
     const char c = line[i];
     if (quoted) {
-      if (c == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          fields.back() += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
+      // Copy the run up to the next quote at once.
+      const std::size_t quote = line.find('"', i);
+      if (quote == std::string_view::npos) return invalid_argument("an inventory line ends inside a quoted field");
+      fields[field]->append(line.substr(i, quote - i));
+      if (quote + 1 < line.size() && line[quote + 1] == '"') {
+        fields[field]->push_back('"');
+        i = quote + 2;
       } else {
-        fields.back() += c;
+        quoted = false;
+        i = quote + 1;
       }
-    } else if (c == ',') {
-      fields.emplace_back();
+      continue;
+    }
+    if (c == ',') {
+      if (++field == fields.size()) {
+        return invalid_argument("an inventory line has more than 5 fields (Bucket, Key, Size, LastModifiedDate, ETag)");
+      }
       field_started_quoted = false;
-    } else if (c == '"' && fields.back().empty() && !field_started_quoted) {
+    } else if (c == '"' && fields[field]->empty() && !field_started_quoted) {
       quoted = true;
       field_started_quoted = true;
     } else {
-      fields.back() += c;  // as Python's csv (not strict): a quote inside a field is kept
+      fields[field]->push_back(c);  // as Python's csv (not strict): a quote inside a field is kept
     }
+    ++i;
   }
-  if (quoted) return fail(invalid_argument("an inventory line ends inside a quoted field"));
-  if (fields.size() != 5) {
-    return fail(invalid_argument(fmt::format("an inventory line has {} fields, not 5 (Bucket, Key, Size, LastModifiedDate, ETag)",
-                                             fields.size())));
+  if (quoted) return invalid_argument("an inventory line ends inside a quoted field");
+  if (field != fields.size() - 1) {
+    return invalid_argument(fmt::format("an inventory line has {} fields, not 5 (Bucket, Key, Size, LastModifiedDate, ETag)", field + 1));
   }
-  return InventoryRow{.bucket = std::move(fields[0]), .key = std::move(fields[1]), .size = std::move(fields[2]),
-                      .last_modified = std::move(fields[3]), .etag = std::move(fields[4])};
+  return {};
+}
+
+Result<InventoryRow> parse_inventory_line(std::string_view line) {
+  InventoryRow row;
+  if (Status parsed = parse_inventory_line(line, row); !parsed) return fail(parsed);
+  return row;
 }
 
 Result<InventoryTimestamp> parse_iso8601(std::string_view text) {
@@ -178,8 +191,76 @@ RowResult InventoryRowRules::process(const InventoryRow& row) const {
     return out;
   }
   out.outcome = RowOutcome::kRecord;
-  out.record = InventoryRecord{.record = std::move(*record), .size = *size, .date = modified->text};
+  out.record = InventoryRecord{.record = std::move(*record), .size = *size, .date = modified->text, .product_folder = std::string(product)};
   return out;
+}
+
+nlohmann::json InventoryRecord::to_json() const {
+  nlohmann::json out = record.to_json();
+  out["download"]["size"] = size;
+  out["download"]["date"] = date;
+  return out;
+}
+
+namespace {
+
+bool plain(std::string_view text) {
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+void append_string(std::string& out, std::string_view text) {
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+}  // namespace
+
+bool append_record_line(const InventoryRecord& r, bool v1_format, std::string& out) {
+  const PathRecord& p = r.record;
+  for (std::string_view field : {std::string_view(p.id), std::string_view(p.product), std::string_view(p.version),
+                                 std::string_view(p.platform), std::string_view(p.os), std::string_view(p.locale),
+                                 std::string_view(p.channel), std::string_view(p.url), std::string_view(r.date)}) {
+    if (!plain(field)) return false;
+  }
+  if (p.mimetype && !plain(*p.mimetype)) return false;
+  if (v1_format) out += "{\"data\":";
+  out += "{\"download\":{\"date\":";
+  append_string(out, r.date);
+  out += ",\"mimetype\":";
+  if (p.mimetype) {
+    append_string(out, *p.mimetype);
+  } else {
+    out += "null";
+  }
+  out += ",\"size\":";
+  out += std::to_string(r.size);
+  out += ",\"url\":";
+  append_string(out, p.url);
+  out += '}';
+  if (v1_format) {
+    out += ",\"id\":";
+    append_string(out, p.id);
+  }
+  out += ",\"source\":{\"product\":";
+  append_string(out, p.product);
+  out += "},\"target\":{\"channel\":";
+  append_string(out, p.channel);
+  out += ",\"locale\":";
+  append_string(out, p.locale);
+  out += ",\"os\":";
+  append_string(out, p.os);
+  out += ",\"platform\":";
+  append_string(out, p.platform);
+  out += ",\"version\":";
+  append_string(out, p.version);
+  out += "}}";
+  if (v1_format) out += '}';
+  return true;
 }
 
 }  // namespace bh::v1

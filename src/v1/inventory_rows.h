@@ -31,6 +31,8 @@ struct InventoryRow {
 // kInvalidArgument for a line that is not five CSV fields (an unterminated quote, too few or
 // too many fields).
 Result<InventoryRow> parse_inventory_line(std::string_view line);
+// The same into `row`, reusing its strings' memory (for loops over millions of lines).
+Status parse_inventory_line(std::string_view line, InventoryRow& row);
 
 // ciso8601's reading of S3's "2017-06-02T12:20:10.2Z": a date (YYYY-MM-DD or YYYYMMDD), then
 // optionally 'T' or ' ' and hh[:mm[:ss[.fraction]]], then optionally Z or +hh[:mm]/-hh[:mm].
@@ -56,8 +58,20 @@ struct InventoryRowFilter {
 struct InventoryRecord {
   PathRecord record;
   std::int64_t size = 0;
-  std::string date;  // "YYYY-MM-DDTHH:MM:SSZ"
+  std::string date;            // "YYYY-MM-DDTHH:MM:SSZ"
+  std::string product_folder;  // the key's folder under pub/ ("mobile" for fennec)
+
+  // The record with its size and date, in v1's shape (PathRecord::to_json plus download.size and
+  // download.date).
+  nlohmann::json to_json() const;
 };
+
+// Appends the record as one line of JSON, without a DOM: v1's {"data": record} when `v1_format`,
+// else the buildhub.json document (no "id"). Keys in sorted order, as nlohmann's dump writes them,
+// so both paths give the same bytes. Returns false, appending nothing, when a field holds a byte
+// that would need escaping (a quote, a backslash, a control or non-ASCII byte): the caller then
+// writes to_json() instead.
+bool append_record_line(const InventoryRecord& record, bool v1_format, std::string& out);
 
 enum class RowOutcome {
   kRecord,      // a build file: `record` is set

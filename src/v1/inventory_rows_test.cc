@@ -113,5 +113,34 @@ TEST(V1InventoryRows, FiltersComeFirstAndBadRowsAreReported) {
             RowOutcome::kBadPath);
 }
 
+TEST(V1InventoryRows, TheFastLineIsTheSameBytesAsTheDom) {
+  const InventoryRowRules rules;
+  int checked = 0;
+  for (const auto& line : fixture_lines()) {
+    const RowResult result = rules.process(*parse_inventory_line(line));
+    if (result.outcome != RowOutcome::kRecord) continue;
+    for (bool v1_format : {true, false}) {
+      std::string fast;
+      ASSERT_TRUE(append_record_line(*result.record, v1_format, fast));
+      nlohmann::json dom = result.record->to_json();
+      if (v1_format) {
+        dom = {{"data", dom}};
+      } else {
+        dom.erase("id");
+      }
+      EXPECT_EQ(fast, dom.dump());
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 10);
+  // A field that would need escaping is left to the DOM.
+  auto quoted = rules.process(*parse_inventory_line(
+      R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0""x.tar.bz2","6","2017-06-02T15:20:10Z","m")"));
+  ASSERT_EQ(quoted.outcome, RowOutcome::kRecord);
+  std::string out = "kept";
+  EXPECT_FALSE(append_record_line(*quoted.record, true, out));
+  EXPECT_EQ(out, "kept");
+}
+
 }  // namespace
 }  // namespace bh::v1

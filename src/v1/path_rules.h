@@ -79,11 +79,11 @@ std::string key_to_archive_url(std::string_view key, std::string_view archive_ur
 // month or candidates build.
 struct ArchiveUrlRequest {
   std::string product;
-  std::optional<std::string> version;
-  std::optional<std::string> platform;
-  std::optional<std::string> locale;
-  std::optional<std::string> nightly;    // "2017/05"
-  std::optional<std::string> candidate;  // "/" or "/build1/"
+  std::optional<std::string> version = {};
+  std::optional<std::string> platform = {};
+  std::optional<std::string> locale = {};
+  std::optional<std::string> nightly = {};    // "2017/05"
+  std::optional<std::string> candidate = {};  // "/" or "/build1/"
   std::string archive_url = std::string(kArchiveUrl);
 };
 std::string archive_url(const ArchiveUrlRequest& request);

@@ -1,0 +1,60 @@
+"""A stand-in for archive.mozilla.org for tests: serves CONTENT (a JSON file {"path": answer}) on
+127.0.0.1:<ephemeral port> and writes the port to PORT_FILE. An answer that is an object or a
+list is sent as JSON (a directory listing or a metadata file), a string as text, a number as
+that status with no body; any other path is a 404. Every request's path is appended to
+PORT_FILE + ".log", so a test can count what was asked.
+
+    python3 archive_server.py CONTENT PORT_FILE
+"""
+import http.server
+import json
+import socketserver
+import sys
+import urllib.parse
+
+
+def main():
+    content_file, port_file = sys.argv[1], sys.argv[2]
+    with open(content_file) as f:
+        content = json.load(f)
+    log = open(port_file + ".log", "a")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            path = urllib.parse.unquote(self.path.split("?")[0].lstrip("/"))
+            log.write(path + "\n")
+            log.flush()
+            answer = content.get(path)
+            if answer is None:
+                self.send_response(404)
+                body, kind = b"<html>Not Found</html>", "text/html"
+            elif isinstance(answer, int):
+                self.send_response(answer)
+                body, kind = b"", "text/plain"
+            elif isinstance(answer, str):
+                self.send_response(200)
+                body, kind = answer.encode(), "text/plain"
+            else:
+                self.send_response(200)
+                body, kind = json.dumps(answer).encode(), "application/json"
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(server.server_address[1]))
+    import os
+    os.rename(port_file + ".tmp", port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
