@@ -69,6 +69,7 @@ bench: build
 	bench/run-diff.sh
 	bench/run-partial.sh
 	bench/run-partial-service.sh
+	bench/run-v1.sh
 	bench/run-load.sh
 	bench/run-sync.sh
 	bench/run-web.sh

@@ -29,6 +29,21 @@ bool read_number(std::string_view text, std::size_t& at, std::size_t width, int&
   return true;
 }
 
+// "YYYY-MM-DDTHH:MM:SSZ" without a format string: this runs once per inventory row. Years under
+// 1000 are not padded, as Python's strftime on glibc writes them.
+std::string format_timestamp(int year, int month, int day, int hour, int minute, int second) {
+  std::string out = std::to_string(year);
+  const int parts[5] = {month, day, hour, minute, second};
+  const char separators[5] = {'-', '-', 'T', ':', ':'};
+  for (int i = 0; i < 5; ++i) {
+    out += separators[i];
+    out += static_cast<char>('0' + parts[i] / 10);
+    out += static_cast<char>('0' + parts[i] % 10);
+  }
+  out += 'Z';
+  return out;
+}
+
 }  // namespace
 
 Status parse_inventory_line(std::string_view line, InventoryRow& row) {
@@ -139,7 +154,7 @@ Result<InventoryTimestamp> parse_iso8601(std::string_view text) {
   const std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
                                std::int64_t{offset_minutes} * 60;
   return InventoryTimestamp{.utc = std::chrono::system_clock::time_point(std::chrono::seconds(seconds)),
-                            .text = fmt::format("{}-{:02}-{:02}T{:02}:{:02}:{:02}Z", year, month, day, hour, minute, second)};
+                            .text = format_timestamp(year, month, day, hour, minute, second)};
 }
 
 Result<std::int64_t> parse_inventory_size(std::string_view text) {

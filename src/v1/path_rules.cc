@@ -118,7 +118,11 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
   std::string name(product);
   if (name == "devedition") name = "firefox";
   if (name == "mobile") name = "fennec";
-  const std::string match_filename = ascii_lowercase(replace_all(basename(url), " ", "-"));
+  std::string match_filename(basename(url));
+  for (char& c : match_filename) {
+    if (c == ' ') c = '-';
+    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   if (python_match(*patterns_->exclude_suffixes, match_filename)) return false;
   if (auto it = patterns_->names.find(name); it != patterns_->names.end()) {
     return python_match(with_zip ? *it->second.first : *it->second.second, match_filename);
@@ -129,7 +133,11 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
 }
 
 Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
-  const std::string normalized = ascii_lowercase(replace_all(url, " ", "-"));
+  std::string normalized(url);
+  for (char& c : normalized) {
+    if (c == ' ') c = '-';
+    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   const std::vector<std::string_view> parts = split(normalized, '/');
   const std::vector<std::string_view> name_parts = split(basename(normalized), '.');
   auto missing = [&](std::string_view what) {
@@ -143,7 +151,7 @@ Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
   auto from_file_name = [&]() -> bool {
     const auto dashed = split(name_parts[0], '-');
     if (dashed.size() < 2 || name_parts.size() < 4) return false;
-    version = fmt::format("{}.{}", dashed[1], name_parts[1]);
+    version.assign(dashed[1]).append(".").append(name_parts[1]);
     locale = name_parts[2];
     platform = name_parts[3];
     return true;
@@ -154,12 +162,12 @@ Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
     if (contains(parts[8], "android-api")) platform = join(split(parts[8], '-'), 8, 11, "-");
   } else if (contains(url, "candidates")) {
     if (parts.size() < 10) return missing("platform and locale folders after the candidates build");
-    version = fmt::format("{}rc{}", strip_chars(parts[6], "-candidates"), strip_chars(parts[7], "build"));
+    version.assign(strip_chars(parts[6], "-candidates")).append("rc").append(strip_chars(parts[7], "build"));
     platform = parts[8];
     locale = parts[9];
     if (contains(platform, "funnelcake")) {
       if (parts.size() < 11) return missing("locale folder after the funnelcake platform");
-      version = fmt::format("{}-{}", version, platform);
+      version.append("-").append(platform);
       platform = parts[9];
       locale = parts[10];
     }
@@ -303,11 +311,18 @@ Result<std::string> build_record_id(const PathRecord& record) {
     if (parts.size() < 9) {
       return fail(invalid_argument(fmt::format("the nightly URL {} has no date folder", record.url.substr(0, 500))));
     }
-    version = fmt::format("{}_{}", join(split(parts[8], '-'), 0, 6, "-"), version);
+    version = join(split(parts[8], '-'), 0, 6, "-").append("_").append(version);
   }
-  const std::string channel = record.channel != "release" ? record.channel + "_" : std::string();
-  return ascii_lowercase(replace_all(
-      fmt::format("{}_{}{}_{}_{}", record.product, channel, version, record.platform, record.locale), ".", "-"));
+  std::string id;
+  id.reserve(record.product.size() + record.channel.size() + version.size() + record.platform.size() + record.locale.size() + 5);
+  id.append(record.product).append("_");
+  if (record.channel != "release") id.append(record.channel).append("_");
+  id.append(version).append("_").append(record.platform).append("_").append(record.locale);
+  for (char& c : id) {
+    if (c == '.') c = '-';
+    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return id;
 }
 
 std::string_view strip_chars(std::string_view text, std::string_view chars) {
