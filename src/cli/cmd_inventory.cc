@@ -65,13 +65,17 @@ class InventoryToRecords {
  public:
   explicit InventoryToRecords(const InventoryToRecordsFlags& flags)
       : flags_(flags),
-        rules_(v1::InventoryRowFilter{.products = flags.products, .min_last_modified = min_last_modified(flags),
-                                      .archive_url = flags.archive_url}),
+        threads_(std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 16))),
         http_(http_options(flags.http, "archive"), nullptr, nullptr),
         metadata_({.get = [this](const std::string& url) { return get(url); }, .archive_url = flags.archive_url}) {}
 
   int run() {
     const auto started = std::chrono::steady_clock::now();
+    // One set of rules per worker: RE2 objects shared between threads serialise on their cache lock.
+    for (unsigned t = 0; t < threads_; ++t) {
+      rules_.emplace_back(v1::InventoryRowFilter{.products = flags_.products, .min_last_modified = min_last_modified(flags_),
+                                                 .archive_url = flags_.archive_url});
+    }
     if (!flags_.metadata_cache.empty() && std::filesystem::exists(flags_.metadata_cache)) {
       auto text = read_file(flags_.metadata_cache, std::size_t{4} << 30);
       if (!text) return report_failure(text.error());
@@ -194,20 +198,26 @@ class InventoryToRecords {
 
   // The rows' outcomes, on every core: parsing, the rules and (without metadata) the output
   // line are the whole cost of a run without metadata.
-  void process_lines(const std::vector<std::string_view>& lines, std::vector<LineResult>& results) const {
-    results.assign(lines.size(), LineResult{});
-    const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 16));
+  void process_lines(const std::vector<std::string_view>& lines, std::vector<LineResult>& results) {
+    // Reused from chunk to chunk: the strings keep their memory.
+    results.resize(lines.size());
+    const unsigned threads = threads_;
     const std::size_t per_thread = (lines.size() + threads - 1) / threads;
-    auto work = [&](std::size_t begin, std::size_t end) {
+    auto work = [&](unsigned slot, std::size_t begin, std::size_t end) {
+      const v1::InventoryRowRules& rules = rules_[slot];
       v1::InventoryRow row;
       for (std::size_t i = begin; i < end; ++i) {
         LineResult& out = results[i];
+        out.outcome = v1::RowOutcome::kNotABuild;
+        out.record.reset();
+        out.error.clear();
+        out.line.clear();
         if (Status parsed = v1::parse_inventory_line(lines[i], row); !parsed) {
           out.outcome = v1::RowOutcome::kBadRow;
           out.error = parsed.message();
           continue;
         }
-        v1::RowResult result = rules_.process(row);
+        v1::RowResult result = rules.process(row);
         out.outcome = result.outcome;
         out.error = std::move(result.error);
         if (result.outcome != v1::RowOutcome::kRecord) continue;
@@ -224,10 +234,10 @@ class InventoryToRecords {
     std::vector<std::jthread> pool;
     for (unsigned t = 1; t < threads && t * per_thread < lines.size(); ++t) {
       pool.push_back(start_thread("bh-inventory", [&work, t, per_thread, &lines] {
-        work(t * per_thread, std::min(lines.size(), (t + 1) * per_thread));
+        work(t, t * per_thread, std::min(lines.size(), (t + 1) * per_thread));
       }));
     }
-    work(0, std::min(lines.size(), per_thread));
+    work(0, 0, std::min(lines.size(), per_thread));
   }
 
   Result<v1::ArchiveAnswer> get(const std::string& url) {
@@ -287,7 +297,8 @@ class InventoryToRecords {
   }
 
   const InventoryToRecordsFlags& flags_;
-  v1::InventoryRowRules rules_;
+  const unsigned threads_;
+  std::vector<v1::InventoryRowRules> rules_;  // one per worker (process_lines' slots)
   net::HttpClient http_;
   v1::ArchiveMetadata metadata_;
   Counts counts_;

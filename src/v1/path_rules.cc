@@ -51,6 +51,49 @@ std::string join(const std::vector<std::string_view>& parts, std::size_t begin, 
   return out;
 }
 
+// The pieces of `text` between separators: how many there are, and the first kKept of them (v1's
+// rules read no piece past the eleventh). With `spaces_too`, a space separates as well.
+struct Pieces {
+  static constexpr std::size_t kKept = 16;
+  std::array<std::string_view, kKept> at{};
+  std::size_t count = 0;
+  std::size_t size() const { return count; }
+  std::string_view operator[](std::size_t i) const { return i < kKept ? at[i] : std::string_view(); }
+};
+
+Pieces split_pieces(std::string_view text, char separator, bool spaces_too) {
+  Pieces out;
+  std::size_t start = 0;
+  for (std::size_t i = 0;; ++i) {
+    if (i == text.size() || text[i] == separator || (spaces_too && text[i] == ' ')) {
+      if (out.count < Pieces::kKept) out.at[out.count] = text.substr(start, i - start);
+      ++out.count;
+      if (i == text.size()) break;
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::string join(const Pieces& parts, std::size_t begin, std::size_t end, std::string_view glue) {
+  std::string out;
+  for (std::size_t i = begin; i < end && i < std::min(parts.size(), Pieces::kKept); ++i) {
+    if (i > begin) out.append(glue);
+    out.append(parts[i]);
+  }
+  return out;
+}
+
+// v1's normalisation of a URL (spaces to dashes, lower case), on one piece.
+std::string lower_dashed(std::string_view piece) {
+  std::string out(piece);
+  for (char& c : out) {
+    if (c == ' ') c = '-';
+    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 std::string_view basename(std::string_view path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -118,11 +161,7 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
   std::string name(product);
   if (name == "devedition") name = "firefox";
   if (name == "mobile") name = "fennec";
-  std::string match_filename(basename(url));
-  for (char& c : match_filename) {
-    if (c == ' ') c = '-';
-    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  const std::string match_filename = lower_dashed(basename(url));
   if (python_match(*patterns_->exclude_suffixes, match_filename)) return false;
   if (auto it = patterns_->names.find(name); it != patterns_->names.end()) {
     return python_match(with_zip ? *it->second.first : *it->second.second, match_filename);
@@ -133,54 +172,55 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
 }
 
 Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
-  std::string normalized(url);
-  for (char& c : normalized) {
-    if (c == ' ') c = '-';
-    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  const std::vector<std::string_view> parts = split(normalized, '/');
-  const std::vector<std::string_view> name_parts = split(basename(normalized), '.');
+  // v1 split the lower-cased URL with spaces made dashes; splitting the URL as it is and
+  // normalising only the pieces used gives the same pieces without copying the whole URL
+  // (a '-' split also splits at spaces, which normalising turns into dashes).
+  const Pieces parts = split_pieces(url, '/', false);
+  const Pieces name_parts = split_pieces(basename(url), '.', false);
   auto missing = [&](std::string_view what) {
     return fail(invalid_argument(fmt::format("the archive path {} has no {}", url.substr(0, 500), what)));
   };
   if (parts.size() < 5) return missing("product folder (its fifth segment)");
   PathRecord record;
-  record.product = parts[4] == "mobile" ? std::string("fennec") : std::string(parts[4]);
+  record.product = lower_dashed(parts[4]);
+  if (record.product == "mobile") record.product = "fennec";
   std::string version, platform, locale;
   // The version, locale and platform of a flat file name: "firefox-55.0a1.en-US.linux-x86_64.tar.bz2".
   auto from_file_name = [&]() -> bool {
-    const auto dashed = split(name_parts[0], '-');
-    if (dashed.size() < 2 || name_parts.size() < 4) return false;
-    version.assign(dashed[1]).append(".").append(name_parts[1]);
-    locale = name_parts[2];
-    platform = name_parts[3];
+    if (name_parts.size() < 4) return false;
+    const Pieces dashed = split_pieces(name_parts[0], '-', true);
+    if (dashed.size() < 2) return false;
+    version = lower_dashed(dashed[1]).append(".").append(lower_dashed(name_parts[1]));
+    locale = lower_dashed(name_parts[2]);
+    platform = lower_dashed(name_parts[3]);
     return true;
   };
   if (contains(url, "nightly")) {
     if (!from_file_name()) return missing("version, locale and platform in its file name");
     if (parts.size() < 9) return missing("ninth segment (the nightly's folder)");
-    if (contains(parts[8], "android-api")) platform = join(split(parts[8], '-'), 8, 11, "-");
+    const std::string folder = lower_dashed(parts[8]);
+    if (contains(folder, "android-api")) platform = join(split_pieces(folder, '-', true), 8, 11, "-");
   } else if (contains(url, "candidates")) {
     if (parts.size() < 10) return missing("platform and locale folders after the candidates build");
-    version.assign(strip_chars(parts[6], "-candidates")).append("rc").append(strip_chars(parts[7], "build"));
-    platform = parts[8];
-    locale = parts[9];
+    version.assign(strip_chars(lower_dashed(parts[6]), "-candidates")).append("rc").append(strip_chars(lower_dashed(parts[7]), "build"));
+    platform = lower_dashed(parts[8]);
+    locale = lower_dashed(parts[9]);
     if (contains(platform, "funnelcake")) {
       if (parts.size() < 11) return missing("locale folder after the funnelcake platform");
       version.append("-").append(platform);
-      platform = parts[9];
-      locale = parts[10];
+      platform = lower_dashed(parts[9]);
+      locale = lower_dashed(parts[10]);
     }
   } else if (parts.size() < 9) {
     if (!from_file_name()) return missing("version, locale and platform in its file name");
   } else if (contains(url, "funnelcake") && parts.size() == 11) {
-    version = parts[6];
-    locale = parts[9];
-    platform = parts[8];
+    version = lower_dashed(parts[6]);
+    locale = lower_dashed(parts[9]);
+    platform = lower_dashed(parts[8]);
   } else {
-    version = parts[6];
-    locale = parts[8];
-    platform = parts[7];
+    version = lower_dashed(parts[6]);
+    locale = lower_dashed(parts[8]);
+    platform = lower_dashed(parts[7]);
   }
   if (platform.starts_with("mac")) platform = replace_all(platform, "mac", "macosx");
   record.channel = guess_channel(url, version);
@@ -307,11 +347,11 @@ std::optional<std::string> guess_mimetype(std::string_view url) {
 Result<std::string> build_record_id(const PathRecord& record) {
   std::string version = record.version;
   if (contains(record.channel, "nightly")) {
-    const auto parts = split(record.url, '/');
+    const Pieces parts = split_pieces(record.url, '/', false);
     if (parts.size() < 9) {
       return fail(invalid_argument(fmt::format("the nightly URL {} has no date folder", record.url.substr(0, 500))));
     }
-    version = join(split(parts[8], '-'), 0, 6, "-").append("_").append(version);
+    version = join(split_pieces(parts[8], '-', false), 0, 6, "-").append("_").append(version);
   }
   std::string id;
   id.reserve(record.product.size() + record.channel.size() + version.size() + record.platform.size() + record.locale.size() + 5);
