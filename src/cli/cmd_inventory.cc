@@ -37,9 +37,11 @@ struct InventoryToRecordsFlags {
   bool keep_incomplete = false;
   bool v1_format = false;
   bool quiet = false;
-  std::size_t batch = 1000;
   HttpFlags http;
 };
+
+// Records whose metadata is fetched together (--jobs at a time) before they are printed in order.
+constexpr std::size_t kMetadataBatch = 1000;
 
 struct Counts {
   std::uint64_t rows = 0, records = 0, not_builds = 0, bad_rows = 0, bad_paths = 0, incomplete = 0, unavailable = 0;
@@ -72,10 +74,9 @@ class InventoryToRecords {
   int run() {
     const auto started = std::chrono::steady_clock::now();
     // One set of rules per worker: RE2 objects shared between threads serialise on their cache lock.
-    for (unsigned t = 0; t < threads_; ++t) {
-      rules_.emplace_back(v1::InventoryRowFilter{.products = flags_.products, .min_last_modified = min_last_modified(flags_),
-                                                 .archive_url = flags_.archive_url});
-    }
+    const v1::InventoryRowFilter filter{.products = flags_.products, .min_last_modified = min_last_modified(flags_),
+                                        .archive_url = flags_.archive_url};
+    for (unsigned t = 0; t < threads_; ++t) rules_.emplace_back(filter);
     if (!flags_.metadata_cache.empty() && std::filesystem::exists(flags_.metadata_cache)) {
       auto text = read_file(flags_.metadata_cache, std::size_t{4} << 30);
       if (!text) return report_failure(text.error());
@@ -89,9 +90,16 @@ class InventoryToRecords {
     std::vector<LineResult> results;
     bool more = true;
     while (more) {
-      auto read = read_lines(lines);
+      std::uint64_t too_long = 0;
+      auto read = read_lines(lines, too_long);
       if (!read) return report_failure(read.error());
       more = *read;
+      // An over-long line is the first of its block: the lines read with it follow it.
+      for (std::uint64_t i = 0; i < too_long; ++i) {
+        ++counts_.rows;
+        ++counts_.bad_rows;
+        if (!flags_.quiet) std::fprintf(stderr, "inventory-to-records: row %llu: longer than 16 MiB, skipped\n", static_cast<unsigned long long>(counts_.rows));
+      }
       process_lines(lines, results);
       for (std::size_t i = 0; i < lines.size(); ++i) {
         LineResult& r = results[i];
@@ -121,7 +129,7 @@ class InventoryToRecords {
           std::fprintf(stderr, "inventory-to-records: scanning %s's candidates: %s\n", folder.c_str(), scanned.message().c_str());
         }
         batch.push_back(std::move(*r.record));
-        if (batch.size() >= flags_.batch) flush(batch);
+        if (batch.size() >= kMetadataBatch) flush(batch);
       }
     }
     flush(batch);
@@ -155,14 +163,17 @@ class InventoryToRecords {
   }
 
   // The complete lines of the next block of stdin (about 4 MiB), as views into `block_`, valid
-  // until the next call; false once the input is exhausted (the last lines are still given).
-  Result<bool> read_lines(std::vector<std::string_view>& lines) {
+  // until the next call; false once the input is exhausted (the last lines are still given). A
+  // line longer than 16 MiB is skipped up to its newline and counted in `too_long`, so one bad
+  // line costs one row, not the run.
+  Result<bool> read_lines(std::vector<std::string_view>& lines, std::uint64_t& too_long) {
     constexpr std::size_t kBlock = std::size_t{4} << 20;
     constexpr std::size_t kMaxLine = std::size_t{16} << 20;
     lines.clear();
     block_.swap(carry_);
     carry_.clear();
     bool at_end = false;
+    bool skipping = false;  // inside an over-long line: drop input up to its newline
     std::size_t last_newline = std::string::npos;
     while (true) {
       const std::size_t had = block_.size();
@@ -176,13 +187,27 @@ class InventoryToRecords {
       block_.resize(had + static_cast<std::size_t>(n));
       if (n == 0) {
         at_end = true;
+        if (skipping) block_.clear();
         break;
+      }
+      if (skipping) {
+        const std::size_t nl = block_.find('\n');
+        if (nl == std::string::npos) {
+          block_.clear();
+          continue;
+        }
+        block_.erase(0, nl + 1);
+        skipping = false;
       }
       last_newline = block_.rfind('\n');
       if (last_newline != std::string::npos) break;
-      if (block_.size() > kMaxLine) return fail(too_large("an inventory line is longer than 16 MiB"));
+      if (block_.size() > kMaxLine) {
+        ++too_long;
+        skipping = true;
+        block_.clear();
+      }
     }
-    std::size_t end = at_end ? block_.size() : last_newline + 1;
+    const std::size_t end = at_end ? block_.size() : last_newline + 1;
     if (!at_end) carry_.assign(block_, end, std::string::npos);
     std::string_view text(block_.data(), end);
     for (std::size_t at = 0; at < text.size();) {

@@ -25,3 +25,19 @@ TEST(Clock, FormatsUtc) {
 
 }  // namespace
 }  // namespace bh
+
+namespace bh {
+namespace {
+
+TEST(Calendar, DaysInMonth) {
+  EXPECT_EQ(days_in_month(2017, 1), 31);
+  EXPECT_EQ(days_in_month(2017, 4), 30);
+  EXPECT_EQ(days_in_month(2017, 2), 28);
+  EXPECT_EQ(days_in_month(2016, 2), 29);
+  EXPECT_EQ(days_in_month(1900, 2), 28) << "a century is not a leap year";
+  EXPECT_EQ(days_in_month(2000, 2), 29) << "unless it is divisible by 400";
+  EXPECT_EQ(days_in_month(2017, 12), 31);
+}
+
+}  // namespace
+}  // namespace bh

@@ -8,8 +8,6 @@
 namespace bh::v1 {
 namespace {
 
-constexpr std::array<std::string_view, 6> kFileExtensions = {"zip", "tar.gz", "tar.bz2", "dmg", "apk", "exe"};
-
 // v1's re.sub('\.(zip|tar.gz|tar.bz2|dmg|apk|exe)$', replacement, url): the '.' inside "tar.gz"
 // is a regex dot, so "tarXgz" counts too.
 std::string replace_archive_extension(std::string_view url, std::string_view replacement) {
@@ -145,7 +143,7 @@ Result<std::optional<nlohmann::json>> ArchiveMetadata::nightly(const PathRecord&
 Result<std::optional<nlohmann::json>> ArchiveMetadata::release_candidate(const PathRecord& record) {
   const std::string rc_url = localize_release_candidate_url(record.url);
   if (auto known = memo_get(Kind::kRc, rc_url)) return *known;
-  std::string product = record.product == "devedition" ? std::string("firefox") : record.product;
+  const std::string_view product = file_name_product(record.product);
   std::string metadata_url;
   if (product == "fennec") {
     metadata_url = replace_archive_extension(rc_url, ".json");

@@ -16,13 +16,6 @@ bool digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
   return true;
 }
 
-bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int days_in_month(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
-}
-
 struct Parsed {
   int year, month, day, hour, minute, second;
   int millis;

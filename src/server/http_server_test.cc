@@ -114,10 +114,14 @@ class HttpServerTest : public ::testing::Test {
       server_->wait();
     }
   }
+  // Made once for all the tests (16 MiB), not once per test.
   static std::shared_ptr<const std::string> make_shared_bytes() {
-    std::string bytes(16 << 20, '\0');
-    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>('a' + i % 26);
-    return std::make_shared<const std::string>(std::move(bytes));
+    static const std::shared_ptr<const std::string> bytes = [] {
+      std::string text(16 << 20, '\0');
+      for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>('a' + i % 26);
+      return std::make_shared<const std::string>(std::move(text));
+    }();
+    return bytes;
   }
   const std::shared_ptr<const std::string> shared_bytes_ = make_shared_bytes();
   Mutex later_mutex_;

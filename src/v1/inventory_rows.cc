@@ -13,8 +13,6 @@
 namespace bh::v1 {
 namespace {
 
-constexpr std::array<std::string_view, 6> kFileExtensions = {"zip", "tar.gz", "tar.bz2", "dmg", "apk", "exe"};
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Reads `width` digits at `at`; false when they are not all digits.
@@ -148,9 +146,7 @@ Result<InventoryTimestamp> parse_iso8601(std::string_view text) {
   }
   if (at != text.size()) return bad();
   if (hour > 23 || minute > 59 || second > 59) return bad();
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (day > (month == 2 && leap ? 29 : kDays.at(static_cast<std::size_t>(month - 1)))) return bad();
+  if (day > days_in_month(year, month)) return bad();
   const std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
                                std::int64_t{offset_minutes} * 60;
   return InventoryTimestamp{.utc = std::chrono::system_clock::time_point(std::chrono::seconds(seconds)),
@@ -191,9 +187,9 @@ RowResult InventoryRowRules::process(const InventoryRow& row) const {
   const std::size_t second = key.find('/', first + 1);
   const std::string_view product = std::string_view(key).substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
   if (std::find(filter_.products.begin(), filter_.products.end(), product) == filter_.products.end()) return out;
-  const std::string url = key_to_archive_url(key, filter_.archive_url);
+  std::string url = key_to_archive_url(key, filter_.archive_url);
   if (!rules_.is_build_url(product, url)) return out;
-  auto record = rules_.record_from_url(url);
+  auto record = rules_.record_from_url(std::move(url));
   if (!record) {
     out.outcome = RowOutcome::kBadPath;
     out.error = record.error().message();
@@ -206,7 +202,7 @@ RowResult InventoryRowRules::process(const InventoryRow& row) const {
     return out;
   }
   out.outcome = RowOutcome::kRecord;
-  out.record = InventoryRecord{.record = std::move(*record), .size = *size, .date = modified->text, .product_folder = std::string(product)};
+  out.record = InventoryRecord{.record = std::move(*record), .size = *size, .date = std::move(modified->text), .product_folder = std::string(product)};
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include "core/calendar.h"
 #include "v1/path_rules.h"
 
 namespace bh::v1 {
@@ -20,12 +21,6 @@ bool matches(const std::string& pattern, std::string_view text) {
   options.set_log_errors(false);
   const RE2 re(pattern, options);
   return re.ok() && RE2::PartialMatch(text, re);
-}
-
-std::string alias(std::string_view product) {
-  if (product == "mobile") return "fennec";
-  if (product == "devedition") return "firefox";
-  return std::string(product);
 }
 
 // Python's `\d` for str patterns.
@@ -85,16 +80,10 @@ bool match_fields(std::string_view text, std::size_t at, std::size_t field, std:
   return false;
 }
 
-int days_in_month(int year, int month) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays.at(static_cast<std::size_t>(month - 1));
-}
-
 }  // namespace
 
 bool is_release_build_metadata(std::string_view product, std::string_view version, std::string_view filename) {
-  return matches(fmt::format("^{}-{}(.*).json", alias(product), version), filename);
+  return matches(fmt::format("^{}-{}(.*).json", file_name_product(product), version), filename);
 }
 
 bool is_nightly_build_metadata(std::string_view product, std::string_view url) {
@@ -105,7 +94,7 @@ bool is_nightly_build_metadata(std::string_view product, std::string_view url) {
 }
 
 bool is_rc_build_metadata(std::string_view product, std::string_view url) {
-  const std::string name = alias(product);
+  const std::string_view name = file_name_product(product);
   std::string version;
   if (!RE2::PartialMatch(url, fixed(kCandidatesVersion), &version)) return false;
   if (name == "fennec") return matches(fmt::format("^.+/{}-{}\\.([^\\.]+)\\.([^\\.]+)\\.json\\n?$", name, version), url);

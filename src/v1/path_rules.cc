@@ -5,12 +5,8 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
-#include "core/ascii.h"
-
 namespace bh::v1 {
 namespace {
-
-constexpr std::array<std::string_view, 6> kFileExtensions = {"zip", "tar.gz", "tar.bz2", "dmg", "apk", "exe"};
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
@@ -25,29 +21,6 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
     at = hit + from.size();
   }
   out.append(text.substr(at));
-  return out;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  std::size_t at = 0;
-  while (true) {
-    const std::size_t hit = text.find(separator, at);
-    if (hit == std::string_view::npos) {
-      parts.push_back(text.substr(at));
-      return parts;
-    }
-    parts.push_back(text.substr(at, hit - at));
-    at = hit + 1;
-  }
-}
-
-std::string join(const std::vector<std::string_view>& parts, std::size_t begin, std::size_t end, std::string_view glue) {
-  std::string out;
-  for (std::size_t i = begin; i < end && i < parts.size(); ++i) {
-    if (i > begin) out.append(glue);
-    out.append(parts[i]);
-  }
   return out;
 }
 
@@ -132,6 +105,12 @@ struct PathRules::Patterns {
   std::map<std::string, std::pair<std::unique_ptr<RE2>, std::unique_ptr<RE2>>, std::less<>> names;
 };
 
+std::string_view file_name_product(std::string_view product) {
+  if (product == "mobile") return "fennec";
+  if (product == "devedition") return "firefox";
+  return product;
+}
+
 const std::vector<std::string>& default_products() {
   static const std::vector<std::string> products = {"firefox", "thunderbird", "mobile", "devedition"};
   return products;
@@ -158,9 +137,7 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
   if (contains(url, "nightly") && !contains(url, "mozilla-central") && !contains(url, "comm-central")) return false;
   if (python_match(*patterns_->exclude_names, url)) return false;
   const bool with_zip = !contains(url, "win");  // "Only .exe for Windows"
-  std::string name(product);
-  if (name == "devedition") name = "firefox";
-  if (name == "mobile") name = "fennec";
+  const std::string_view name = file_name_product(product);
   const std::string match_filename = lower_dashed(basename(url));
   if (python_match(*patterns_->exclude_suffixes, match_filename)) return false;
   if (auto it = patterns_->names.find(name); it != patterns_->names.end()) {
@@ -171,7 +148,10 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
   return python_match(*pattern, match_filename);
 }
 
-Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
+Result<PathRecord> PathRules::record_from_url(std::string url_text) const {
+  PathRecord record;
+  record.url = std::move(url_text);
+  const std::string_view url = record.url;  // the pieces below are views into the record's URL
   // v1 split the lower-cased URL with spaces made dashes; splitting the URL as it is and
   // normalising only the pieces used gives the same pieces without copying the whole URL
   // (a '-' split also splits at spaces, which normalising turns into dashes).
@@ -181,7 +161,6 @@ Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
     return fail(invalid_argument(fmt::format("the archive path {} has no {}", url.substr(0, 500), what)));
   };
   if (parts.size() < 5) return missing("product folder (its fifth segment)");
-  PathRecord record;
   record.product = lower_dashed(parts[4]);
   if (record.product == "mobile") record.product = "fennec";
   std::string version, platform, locale;
@@ -236,7 +215,6 @@ Result<PathRecord> PathRules::record_from_url(std::string_view url) const {
   record.version = std::move(version);
   record.platform = std::move(platform);
   record.locale = std::move(locale);
-  record.url = std::string(url);
   record.mimetype = guess_mimetype(url);
   auto id = build_record_id(record);
   if (!id) return fail(id.error());
@@ -286,21 +264,29 @@ std::string archive_url(const ArchiveUrlRequest& request) {
 }
 
 std::string localize_nightly_url(std::string_view nightly_url) {
-  const std::string url = replace_all(replace_all(nightly_url, "-l10n", ""), ".installer", "");
-  auto parts = split(url, '.');
+  std::string url = replace_all(replace_all(nightly_url, "-l10n", ""), ".installer", "");
   std::string_view locale = "en-US";
+  // The locale is the third '.'-piece from the end (the fourth when the name ends in .tar.*).
   const std::size_t back = contains(url, "tar") ? 4 : 3;
   if (contains(url, "/mobile/") && !contains(url, "/en-US/") && !contains(url, "macosx")) locale = "multi";
-  // v1 raised IndexError for a name with too few dots; such a URL has no localized sibling.
-  if (parts.size() < back) return url;
-  parts[parts.size() - back] = locale;
-  return join(parts, 0, parts.size(), ".");
+  std::size_t end = url.size();  // the piece runs up to the (back-1)th dot from the end
+  for (std::size_t i = 1; i < back; ++i) {
+    end = end == 0 ? std::string::npos : url.rfind('.', end - 1);
+    // v1 raised IndexError for a name with too few dots; such a URL has no localized sibling.
+    if (end == std::string::npos) return url;
+  }
+  const std::size_t dot = end == 0 ? std::string::npos : url.rfind('.', end - 1);
+  const std::size_t begin = dot == std::string::npos ? 0 : dot + 1;
+  return url.replace(begin, end - begin, locale);
 }
 
 std::string localize_release_candidate_url(std::string_view rc_url) {
-  const auto tokens = split(rc_url, '/');
-  if (tokens.size() < 2) return std::string(rc_url);  // v1 raised IndexError: no locale folder to swap
-  const std::string lang(tokens[tokens.size() - 2]);
+  // The locale is the URL's second '/'-piece from the end.
+  const std::size_t last = rc_url.rfind('/');
+  if (last == std::string_view::npos) return std::string(rc_url);  // v1 raised IndexError: no locale folder to swap
+  const std::size_t before = last == 0 ? std::string_view::npos : rc_url.rfind('/', last - 1);
+  const std::size_t begin = before == std::string_view::npos ? 0 : before + 1;
+  const std::string lang(rc_url.substr(begin, last - begin));
   std::string out = replace_all(rc_url, "." + lang + ".", ".en-US.");
   out = replace_all(out, "/" + lang + "/", "/en-US/");
   return replace_all(out, "-EME-free", "");

@@ -15,6 +15,7 @@
 // the free functions are thread-safe.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +37,13 @@ inline constexpr std::string_view kArchiveUrl = "https://archive.mozilla.org/";
 
 // v1's ALL_PRODUCTS: the archive folders under pub/ that hold builds.
 const std::vector<std::string>& default_products();
+
+// v1's FILE_EXTENSIONS: what a build file's name ends with.
+inline constexpr std::array<std::string_view, 6> kFileExtensions = {"zip", "tar.gz", "tar.bz2", "dmg", "apk", "exe"};
+
+// The product a build's file name starts with: mobile's files are fennec-*, devedition's
+// firefox-*; the others are their own.
+std::string_view file_name_product(std::string_view product);
 
 // A record deduced from an archive URL, before any metadata: v1's record_from_url.
 struct PathRecord {
@@ -64,8 +72,9 @@ class PathRules {
   // v1's is_build_url(product, url): `url` is an archive URL (key_to_archive_url's form).
   bool is_build_url(std::string_view product, std::string_view url) const;
 
-  // v1's record_from_url. kInvalidArgument where v1 raised.
-  Result<PathRecord> record_from_url(std::string_view url) const;
+  // v1's record_from_url; the URL becomes the record's download URL. kInvalidArgument where v1
+  // raised.
+  Result<PathRecord> record_from_url(std::string url) const;
 
  private:
   struct Patterns;

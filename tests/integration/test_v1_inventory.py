@@ -181,6 +181,14 @@ class V1Inventory(unittest.TestCase):
         self.assertEqual(len(got), len(self.expected))
         self.assertIn("lots", proc.stderr)
 
+    def test_an_over_long_line_is_one_bad_row_and_the_run_goes_on(self):
+        long_line = '"b","pub/firefox/' + "x" * (17 << 20) + '.exe","1","2017-06-02T15:20:10Z","e"\n'
+        got, summary, proc = self.to_records("--v1-format", stdin=long_line + self.csv, check=3)
+        self.assertEqual(summary["bad_rows"], 1)
+        self.assertEqual(summary["rows"], 1 + len([line for line in self.csv.splitlines() if line]))
+        self.assertEqual(len(got), len(self.expected))
+        self.assertIn("row 1: longer than 16 MiB", proc.stderr)
+
     def test_an_archive_that_is_down_is_exit_6_and_nothing_is_printed_wrong(self):
         got, summary, proc = self.to_records("--v1-format", "--max-attempts", "2", archive="http://127.0.0.1:9/", check=6)
         self.assertEqual(got, [])
