@@ -1,5 +1,6 @@
 #include "app/queue_consumer.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/thread.h"
@@ -32,6 +33,32 @@ Result<std::unique_ptr<QueueConsumer>> QueueConsumer::create(const QueueConsumer
   const VersionInfo v = version_info();
   options.metadata =
       nlohmann::json{{"version", std::string(v.version)}, {"commit", std::string(v.commit)}, {"source", "sqs"}}.dump();
+  if (config.v1_events) {
+    net::HttpClientOptions archive_options = config.http;
+    archive_options.service = "archive";
+    c->archive_http_ = std::make_unique<net::HttpClient>(archive_options, &metrics, logger);
+    net::HttpClient* archive = c->archive_http_.get();
+    c->archive_events_ = std::make_unique<v1::ArchiveEvents>(v1::ArchiveEventsOptions{
+        .get = [archive](const std::string& url) -> Result<v1::ArchiveAnswer> {
+          net::HttpCall call;
+          call.url = url;
+          call.headers = {{"Accept", "application/json"}, {"User-Agent", fmt::format("buildhub/{}", version_info().version)}};
+          call.max_response_bytes = 16u << 20;  // a listing or a metadata file
+          auto reply = archive->send(call);
+          if (!reply) return fail(reply.error());
+          return v1::ArchiveAnswer{.status = reply->status, .body = std::move(reply->body)};
+        },
+        .archive_url = config.v1_events->archive_url,
+        .products = config.v1_events->products,
+        .pending_file = config.v1_events->pending_file});
+    if (Status loaded = c->archive_events_->load(); !loaded) {
+      // Only the memory of files waiting for metadata is lost; the daily inventory run covers them.
+      logger->warn("the v1 pending list is unreadable; starting with an empty one", {{"error", loaded.to_string()}});
+    }
+    logger->info("v1 archive events on", {{"archive", config.v1_events->archive_url},
+                                          {"pending_file", config.v1_events->pending_file.string()},
+                                          {"pending", c->archive_events_->pending_count()}});
+  }
   QueueConsumer* self = c.get();
   c->daemon_ = std::make_unique<SqsDaemon>(
       SqsDaemonDeps{.sqs = *c->sqs_,
@@ -43,7 +70,8 @@ Result<std::unique_ptr<QueueConsumer>> QueueConsumer::create(const QueueConsumer
                     .executor = executor,
                     .metrics = metrics,
                     .logger = logger,
-                    .clock = system_clock()},
+                    .clock = system_clock(),
+                    .archive_events = c->archive_events_.get()},
       options);
   return c;
 }

@@ -8,19 +8,29 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/sync.h"
 #include "ingest/sqs_daemon.h"
+#include "ingest/v1_archive_events.h"
 #include "net/http_client.h"
 #include "net/s3_client.h"
 #include "net/sqs_client.h"
 
 namespace bh::app {
+
+// Buildhub v1's archive events (ingest/v1_archive_events.h), when set.
+struct V1EventsConfig {
+  std::string archive_url;
+  std::vector<std::string> products;
+  std::filesystem::path pending_file;
+};
 
 struct QueueConsumerConfig {
   std::string queue_url;
@@ -32,6 +42,7 @@ struct QueueConsumerConfig {
   std::optional<std::chrono::seconds> visibility;
   std::size_t max_document_bytes = 1 << 20;
   net::HttpClientOptions http;
+  std::optional<V1EventsConfig> v1_events;
 };
 
 class QueueConsumer {
@@ -61,6 +72,8 @@ class QueueConsumer {
   std::unique_ptr<net::SqsClient> sqs_;
   Mutex clients_mutex_;
   std::map<std::string, std::unique_ptr<net::S3Client>> clients_ GUARDED_BY(clients_mutex_);
+  std::unique_ptr<net::HttpClient> archive_http_;
+  std::unique_ptr<v1::ArchiveEvents> archive_events_;
   std::unique_ptr<SqsDaemon> daemon_;
   std::jthread thread_;
 };

@@ -1,27 +1,28 @@
-// `buildhub inventory-to-records`: Buildhub v1's pipe stage. S3 inventory CSV on stdin (the
-// decompressed pieces, `zcat *.csv.gz`), one record per build file on stdout, completed with the
-// build's metadata from the archive (buildhub-reference §2.4, §2.5).
+// Buildhub v1's inventory route (buildhub-reference §2.4, §2.5): `buildhub inventory-to-records`,
+// the pipe stage (S3 inventory CSV on stdin, one record per build file on stdout), and
+// `buildhub inventory`, the daily job (the newest inventory from S3 into the store).
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <iostream>
-#include <set>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "core/file_io.h"
-#include "core/thread.h"
+#include "core/sync.h"
 #include "core/version.h"
+#include "ingest/v1_inventory.h"
+#include "ingest/v1_inventory_import.h"
 #include "ingest/v1_metadata.h"
 #include "net/http_client.h"
+#include "net/s3_client.h"
+#include "record/schema_validator.h"
 #include "v1/inventory_rows.h"
 
 namespace bh::cli {
@@ -40,297 +41,337 @@ struct InventoryToRecordsFlags {
   HttpFlags http;
 };
 
-// Records whose metadata is fetched together (--jobs at a time) before they are printed in order.
-constexpr std::size_t kMetadataBatch = 1000;
-
-struct Counts {
-  std::uint64_t rows = 0, records = 0, not_builds = 0, bad_rows = 0, bad_paths = 0, incomplete = 0, unavailable = 0;
-};
-
-// What a record becomes on stdout: v1's {"data": record}, or a buildhub.json document (v1's
-// record without its "id", which the Buildhub2 schema does not have) for `buildhub ingest -`.
-std::string output_line(nlohmann::json record, bool v1_format) {
-  if (v1_format) return nlohmann::json{{"data", std::move(record)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  record.erase("id");
-  return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// One input line's outcome; `line` is its output when the records need no metadata.
-struct LineResult {
-  v1::RowOutcome outcome = v1::RowOutcome::kNotABuild;
-  std::optional<v1::InventoryRecord> record;
-  std::string error;
-  std::string line;
-};
-
-class InventoryToRecords {
+// Messages about rows and the archive, on stderr (unless --quiet).
+class StderrConverterObserver : public v1::InventoryConverterObserver {
  public:
-  explicit InventoryToRecords(const InventoryToRecordsFlags& flags)
-      : flags_(flags),
-        threads_(std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 16))),
-        http_(http_options(flags.http, "archive"), nullptr, nullptr),
-        metadata_({.get = [this](const std::string& url) { return get(url); }, .archive_url = flags.archive_url}) {}
-
-  int run() {
-    const auto started = std::chrono::steady_clock::now();
-    // One set of rules per worker: RE2 objects shared between threads serialise on their cache lock.
-    const v1::InventoryRowFilter filter{.products = flags_.products, .min_last_modified = min_last_modified(flags_),
-                                        .archive_url = flags_.archive_url};
-    for (unsigned t = 0; t < threads_; ++t) rules_.emplace_back(filter);
-    if (!flags_.metadata_cache.empty() && std::filesystem::exists(flags_.metadata_cache)) {
-      auto text = read_file(flags_.metadata_cache, std::size_t{4} << 30);
-      if (!text) return report_failure(text.error());
-      const auto memo = nlohmann::json::parse(*text, nullptr, false);
-      if (Status loaded = memo.is_discarded() ? invalid_argument("not JSON") : metadata_.load_memo(memo); !loaded) {
-        return report_failure(loaded.with_context("reading " + flags_.metadata_cache));
-      }
-    }
-    std::vector<v1::InventoryRecord> batch;
-    std::vector<std::string_view> lines;
-    std::vector<LineResult> results;
-    bool more = true;
-    while (more) {
-      std::uint64_t too_long = 0;
-      auto read = read_lines(lines, too_long);
-      if (!read) return report_failure(read.error());
-      more = *read;
-      // An over-long line is the first of its block: the lines read with it follow it.
-      for (std::uint64_t i = 0; i < too_long; ++i) {
-        ++counts_.rows;
-        ++counts_.bad_rows;
-        if (!flags_.quiet) std::fprintf(stderr, "inventory-to-records: row %llu: longer than 16 MiB, skipped\n", static_cast<unsigned long long>(counts_.rows));
-      }
-      process_lines(lines, results);
-      for (std::size_t i = 0; i < lines.size(); ++i) {
-        LineResult& r = results[i];
-        ++counts_.rows;
-        switch (r.outcome) {
-          case v1::RowOutcome::kNotABuild:
-            ++counts_.not_builds;
-            continue;
-          case v1::RowOutcome::kBadRow:
-            ++counts_.bad_rows;
-            if (!flags_.quiet) std::fprintf(stderr, "inventory-to-records: row %llu: %s\n", static_cast<unsigned long long>(counts_.rows), r.error.c_str());
-            continue;
-          case v1::RowOutcome::kBadPath:
-            ++counts_.bad_paths;  // v1 logged these and went on
-            continue;
-          case v1::RowOutcome::kRecord:
-            break;
-        }
-        if (flags_.no_metadata) {
-          ++counts_.records;
-          std::fwrite(r.line.data(), 1, r.line.size(), stdout);
-          continue;
-        }
-        const std::string& folder = r.record->product_folder;
-        if (Status scanned = metadata_.scan_candidates(folder); !scanned && !scan_failures_.contains(folder)) {
-          scan_failures_.insert(folder);
-          std::fprintf(stderr, "inventory-to-records: scanning %s's candidates: %s\n", folder.c_str(), scanned.message().c_str());
-        }
-        batch.push_back(std::move(*r.record));
-        if (batch.size() >= kMetadataBatch) flush(batch);
-      }
-    }
-    flush(batch);
-    std::fflush(stdout);
-    if (!flags_.metadata_cache.empty() && !flags_.no_metadata) {
-      if (Status saved = write_file_atomically(flags_.metadata_cache, metadata_.memo_json().dump()); !saved) {
-        return report_failure(saved.with_context("writing " + flags_.metadata_cache));
-      }
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const auto stats = metadata_.stats();
-    if (!flags_.quiet) {
-      std::fprintf(stderr, "%s\n",
-                   nlohmann::json{{"rows", counts_.rows}, {"records", counts_.records}, {"not_builds", counts_.not_builds},
-                                  {"bad_rows", counts_.bad_rows}, {"bad_paths", counts_.bad_paths},
-                                  {"incomplete", counts_.incomplete}, {"metadata_unavailable", counts_.unavailable},
-                                  {"archive_requests", stats.requests}, {"metadata_memo_hits", stats.memo_hits},
-                                  {"seconds", seconds}}
-                       .dump()
-                       .c_str());
-    }
-    if (counts_.unavailable > 0) return exit_code(Code::kUnavailable);
-    return counts_.bad_rows > 0 ? exit_code(Code::kInvalidArgument) : 0;
+  StderrConverterObserver(const char* command, bool quiet) : command_(command), quiet_(quiet) {}
+  void on_bad_row(std::uint64_t row, const std::string& reason) override {
+    say(fmt::format("row {}: {}", row, reason));
   }
+  void on_unavailable(const std::string& url) override { say(fmt::format("no answer from the archive for {}", url)); }
+  void on_scan_failed(const std::string& folder, const Status& reason) override {
+    say(fmt::format("scanning {}'s candidates: {}", folder, reason.message()));
+  }
+
+ protected:
+  void say(const std::string& message) {
+    if (quiet_) return;
+    MutexLock lock(mutex_);
+    clear_progress();
+    std::fprintf(stderr, "%s: %s\n", command_, message.c_str());
+  }
+  virtual void clear_progress() {}
+  Mutex mutex_;
 
  private:
-  static std::optional<std::chrono::system_clock::time_point> min_last_modified(const InventoryToRecordsFlags& flags) {
-    if (flags.min_age_hours <= 0) return std::nullopt;
-    return std::chrono::system_clock::now() -
-           std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double, std::ratio<3600>>(flags.min_age_hours));
-  }
+  const char* command_;
+  bool quiet_;
+};
 
-  // The complete lines of the next block of stdin (about 4 MiB), as views into `block_`, valid
-  // until the next call; false once the input is exhausted (the last lines are still given). A
-  // line longer than 16 MiB is skipped up to its newline and counted in `too_long`, so one bad
-  // line costs one row, not the run.
-  Result<bool> read_lines(std::vector<std::string_view>& lines, std::uint64_t& too_long) {
-    constexpr std::size_t kBlock = std::size_t{4} << 20;
-    constexpr std::size_t kMaxLine = std::size_t{16} << 20;
-    lines.clear();
-    block_.swap(carry_);
-    carry_.clear();
-    bool at_end = false;
-    bool skipping = false;  // inside an over-long line: drop input up to its newline
-    std::size_t last_newline = std::string::npos;
-    while (true) {
-      const std::size_t had = block_.size();
-      block_.resize(had + kBlock);
-      const ssize_t n = ::read(STDIN_FILENO, block_.data() + had, kBlock);
-      if (n < 0 && errno == EINTR) {
-        block_.resize(had);
-        continue;
-      }
-      if (n < 0) return fail(io_error(fmt::format("reading stdin: {}", std::strerror(errno))));
-      block_.resize(had + static_cast<std::size_t>(n));
-      if (n == 0) {
-        at_end = true;
-        if (skipping) block_.clear();
-        break;
-      }
-      if (skipping) {
-        const std::size_t nl = block_.find('\n');
-        if (nl == std::string::npos) {
-          block_.clear();
-          continue;
-        }
-        block_.erase(0, nl + 1);
-        skipping = false;
-      }
-      last_newline = block_.rfind('\n');
-      if (last_newline != std::string::npos) break;
-      if (block_.size() > kMaxLine) {
-        ++too_long;
-        skipping = true;
-        block_.clear();
-      }
-    }
-    const std::size_t end = at_end ? block_.size() : last_newline + 1;
-    if (!at_end) carry_.assign(block_, end, std::string::npos);
-    std::string_view text(block_.data(), end);
-    for (std::size_t at = 0; at < text.size();) {
-      std::size_t nl = text.find('\n', at);
-      if (nl == std::string_view::npos) nl = text.size();
-      std::string_view line = text.substr(at, nl - at);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty()) lines.push_back(line);
-      at = nl + 1;
-    }
-    return !at_end;
-  }
-
-  // The rows' outcomes, on every core: parsing, the rules and (without metadata) the output
-  // line are the whole cost of a run without metadata.
-  void process_lines(const std::vector<std::string_view>& lines, std::vector<LineResult>& results) {
-    // Reused from chunk to chunk: the strings keep their memory.
-    results.resize(lines.size());
-    const unsigned threads = threads_;
-    const std::size_t per_thread = (lines.size() + threads - 1) / threads;
-    auto work = [&](unsigned slot, std::size_t begin, std::size_t end) {
-      const v1::InventoryRowRules& rules = rules_[slot];
-      v1::InventoryRow row;
-      for (std::size_t i = begin; i < end; ++i) {
-        LineResult& out = results[i];
-        out.outcome = v1::RowOutcome::kNotABuild;
-        out.record.reset();
-        out.error.clear();
-        out.line.clear();
-        if (Status parsed = v1::parse_inventory_line(lines[i], row); !parsed) {
-          out.outcome = v1::RowOutcome::kBadRow;
-          out.error = parsed.message();
-          continue;
-        }
-        v1::RowResult result = rules.process(row);
-        out.outcome = result.outcome;
-        out.error = std::move(result.error);
-        if (result.outcome != v1::RowOutcome::kRecord) continue;
-        if (flags_.no_metadata) {
-          if (!v1::append_record_line(*result.record, flags_.v1_format, out.line)) {
-            out.line = output_line(result.record->to_json(), flags_.v1_format);
-          }
-          out.line += '\n';
-        } else {
-          out.record = std::move(result.record);
-        }
-      }
-    };
-    std::vector<std::jthread> pool;
-    for (unsigned t = 1; t < threads && t * per_thread < lines.size(); ++t) {
-      pool.push_back(start_thread("bh-inventory", [&work, t, per_thread, &lines] {
-        work(t, t * per_thread, std::min(lines.size(), (t + 1) * per_thread));
-      }));
-    }
-    work(0, 0, std::min(lines.size(), per_thread));
-  }
-
-  Result<v1::ArchiveAnswer> get(const std::string& url) {
+// The archive over HTTP, as v1's fetch_json asked it.
+v1::ArchiveGet archive_getter(net::HttpClient& http) {
+  return [&http](const std::string& url) -> Result<v1::ArchiveAnswer> {
     net::HttpCall call;
     call.url = url;
     call.headers = {{"Accept", "application/json"}, {"User-Agent", fmt::format("buildhub/{}", version_info().version)}};
     call.max_response_bytes = 16u << 20;  // a listing or a metadata file
-    auto reply = http_.send(call);
+    auto reply = http.send(call);
     if (!reply) return fail(reply.error());
     return v1::ArchiveAnswer{.status = reply->status, .body = std::move(reply->body)};
-  }
+  };
+}
 
-  // Fetches the batch's metadata with --jobs requests in flight, then prints in input order.
-  void flush(std::vector<v1::InventoryRecord>& batch) {
-    if (batch.empty()) return;
-    std::vector<std::optional<nlohmann::json>> merged(batch.size());
-    std::vector<char> unavailable(batch.size(), 0);
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < batch.size();) {
-        nlohmann::json record = batch[i].to_json();
-        auto metadata = metadata_.fetch(batch[i].record);
-        if (!metadata) {
-          unavailable[i] = 1;
-          continue;
-        }
-        auto result = v1::merge_metadata(std::move(record), *metadata ? **metadata : nlohmann::json(nullptr));
-        if (result) merged[i] = std::move(*result);
-      }
-    };
-    {
-      std::vector<std::jthread> threads;
-      const unsigned n = std::min<unsigned>(flags_.jobs, static_cast<unsigned>(batch.size())) - 1;
-      for (unsigned t = 0; t < n; ++t) threads.push_back(start_thread("bh-inventory", work));
-      work();
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (unavailable[i]) {
-        ++counts_.unavailable;
-        if (!flags_.quiet) std::fprintf(stderr, "inventory-to-records: no answer from the archive for %s\n", batch[i].record.url.c_str());
-        continue;
-      }
-      if (!merged[i]) {
-        ++counts_.incomplete;
-        continue;
-      }
-      if (!flags_.keep_incomplete && !v1::check_record(*merged[i])) {
-        ++counts_.incomplete;  // v1's skip_incomplete: no metadata, or a suspicious record
-        continue;
-      }
-      ++counts_.records;
-      const std::string line = output_line(std::move(*merged[i]), flags_.v1_format);
-      std::fwrite(line.data(), 1, line.size(), stdout);
-      std::fputc('\n', stdout);
-    }
-    batch.clear();
-  }
+Status load_metadata_memo(v1::ArchiveMetadata& metadata, const std::string& path) {
+  if (path.empty() || !std::filesystem::exists(path)) return Status();
+  auto text = read_file(path, std::size_t{4} << 30);
+  if (!text) return text.error();
+  const auto memo = nlohmann::json::parse(*text, nullptr, false);
+  Status loaded = memo.is_discarded() ? invalid_argument("not JSON") : metadata.load_memo(memo);
+  return loaded.ok() ? loaded : loaded.with_context("reading " + path);
+}
 
-  const InventoryToRecordsFlags& flags_;
-  const unsigned threads_;
-  std::vector<v1::InventoryRowRules> rules_;  // one per worker (process_lines' slots)
-  net::HttpClient http_;
-  v1::ArchiveMetadata metadata_;
-  Counts counts_;
-  std::set<std::string> scan_failures_;
-  std::string block_;  // the block of stdin being processed
-  std::string carry_;  // the incomplete line at its end
+Status save_metadata_memo(const v1::ArchiveMetadata& metadata, const std::string& path) {
+  if (path.empty()) return Status();
+  std::error_code ec;
+  if (const auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) std::filesystem::create_directories(dir, ec);
+  Status saved = write_file_atomically(path, metadata.memo_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return saved.ok() ? saved : saved.with_context("writing " + path);
+}
+
+std::optional<std::chrono::system_clock::time_point> min_last_modified(double min_age_hours) {
+  if (min_age_hours <= 0) return std::nullopt;
+  return std::chrono::system_clock::now() -
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double, std::ratio<3600>>(min_age_hours));
+}
+
+int run_inventory_to_records(const InventoryToRecordsFlags& flags) {
+  const auto started = std::chrono::steady_clock::now();
+  net::HttpClient http(http_options(flags.http, "archive"), nullptr, nullptr);
+  v1::ArchiveMetadata metadata({.get = archive_getter(http), .archive_url = flags.archive_url});
+  if (!flags.no_metadata) {
+    if (Status loaded = load_metadata_memo(metadata, flags.metadata_cache); !loaded) return report_failure(loaded);
+  }
+  StderrConverterObserver observer("inventory-to-records", flags.quiet);
+  v1::InventoryConverter converter(
+      {.filter = {.products = flags.products, .min_last_modified = min_last_modified(flags.min_age_hours), .archive_url = flags.archive_url},
+       .metadata_jobs = flags.jobs,
+       .fetch_metadata = !flags.no_metadata,
+       .keep_incomplete = flags.keep_incomplete,
+       .v1_format = flags.v1_format},
+      flags.no_metadata ? nullptr : &metadata,
+      [](std::string& document, const std::string&) {
+        document += '\n';
+        std::fwrite(document.data(), 1, document.size(), stdout);
+      },
+      observer);
+  v1::LineBlockReader reader([](char* buffer, std::size_t capacity) -> Result<std::size_t> {
+    while (true) {
+      const ssize_t n = ::read(STDIN_FILENO, buffer, capacity);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) return fail(io_error(fmt::format("reading stdin: {}", std::strerror(errno))));
+    }
+  });
+  std::vector<std::string_view> lines;
+  for (bool more = true; more;) {
+    std::uint64_t over_long = 0;
+    auto read = reader.next(lines, over_long);
+    if (!read) return report_failure(read.error());
+    more = *read;
+    converter.add_over_long_lines(over_long);
+    converter.add_lines(lines);
+  }
+  converter.finish();
+  std::fflush(stdout);
+  if (!flags.no_metadata) {
+    if (Status saved = save_metadata_memo(metadata, flags.metadata_cache); !saved) return report_failure(saved);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto stats = metadata.stats();
+  const v1::InventoryCounts& c = converter.counts();
+  if (!flags.quiet) {
+    std::fprintf(stderr, "%s\n",
+                 nlohmann::json{{"rows", c.rows}, {"records", c.records}, {"not_builds", c.not_builds},
+                                {"bad_rows", c.bad_rows}, {"bad_paths", c.bad_paths}, {"incomplete", c.incomplete},
+                                {"metadata_unavailable", c.unavailable}, {"archive_requests", stats.requests},
+                                {"metadata_memo_hits", stats.memo_hits}, {"seconds", seconds}}
+                     .dump()
+                     .c_str());
+  }
+  if (c.unavailable > 0) return exit_code(Code::kUnavailable);
+  return c.bad_rows > 0 ? exit_code(Code::kInvalidArgument) : 0;
+}
+
+// ---- inventory ----
+
+constexpr const char* kDefaultInventoryBucket = "https://s3.us-east-1.amazonaws.com/net-mozaws-prod-delivery-inventory-us-east-1";
+constexpr const char* kDefaultInventoryPrefix = "public/inventories/net-mozaws-prod-delivery-{inventory}/delivery-{inventory}/";
+
+struct InventoryFlags {
+  StoreFlags store;
+  LogFlags log;
+  HttpFlags http;
+  std::string bucket = kDefaultInventoryBucket;
+  std::string prefix = kDefaultInventoryPrefix;
+  std::vector<std::string> inventories = {"firefox", "archive"};
+  std::string endpoint_url;
+  bool no_sign_request = false;
+  std::string archive_url = std::string(v1::kArchiveUrl);
+  std::vector<std::string> products = v1::default_products();
+  double min_age_hours = 0;
+  unsigned jobs = 8;
+  std::string metadata_cache;  // default: STATE/v1/metadata.json
+  std::string piece_cache;     // default: STATE/v1/inventory-pieces
+  std::string metrics_file;
+  std::size_t max_document_bytes = 1 << 20;
+  bool quiet = false;
 };
+
+// The destination prefixes: the template with {inventory} replaced by each inventory's name, or
+// the prefix once when it names none. Each ends in '/'.
+std::vector<std::string> inventory_prefixes(const InventoryFlags& flags) {
+  std::vector<std::string> prefixes;
+  auto with_slash = [](std::string p) { return p.empty() || p.ends_with('/') ? p : p + '/'; };
+  if (flags.prefix.find("{inventory}") == std::string::npos) return {with_slash(flags.prefix)};
+  for (const std::string& name : flags.inventories) {
+    std::string prefix = flags.prefix;
+    for (std::size_t at; (at = prefix.find("{inventory}")) != std::string::npos;) prefix.replace(at, 11, name);
+    prefixes.push_back(with_slash(std::move(prefix)));
+  }
+  return prefixes;
+}
+
+class CliInventoryObserver final : public InventoryImportObserver {
+ public:
+  CliInventoryObserver(bool quiet, bool progress) : quiet_(quiet), progress_(progress && !quiet) {}
+  void on_bad_row(std::uint64_t row, const std::string& reason) override { say(fmt::format("row {}: {}", row, reason)); }
+  void on_unavailable(const std::string& url) override { say(fmt::format("no answer from the archive for {}", url)); }
+  void on_scan_failed(const std::string& folder, const Status& reason) override {
+    say(fmt::format("scanning {}'s candidates: {}", folder, reason.message()));
+  }
+  void on_bad_piece(const std::string& key, const Status& reason) override {
+    say(fmt::format("piece {} skipped: {}", key, reason.message()));
+  }
+  void on_rejected(const std::string& origin, const Status& reason) override {
+    say(fmt::format("rejected {}: {}", origin, reason.message()));
+  }
+  void on_piece(std::uint64_t done, std::uint64_t total, const v1::InventoryCounts& rows) override {
+    MutexLock lock(mutex_);
+    pieces_done_ = done;
+    pieces_total_ = total;
+    rows_ = rows.rows;
+    records_ = rows.records;
+    draw();
+  }
+  void on_stored(const IngestSummary& so_far) override {
+    MutexLock lock(mutex_);
+    inserted_ = so_far.inserted;
+    present_ = so_far.already_present;
+    draw();
+  }
+  void clear() {
+    MutexLock lock(mutex_);
+    erase();
+  }
+
+ private:
+  void say(const std::string& message) {
+    if (quiet_) return;
+    MutexLock lock(mutex_);
+    erase();
+    std::fprintf(stderr, "inventory: %s\n", message.c_str());
+  }
+  void draw() REQUIRES(mutex_) {
+    if (!progress_) return;
+    std::fprintf(stderr, "\r\033[Kpieces %llu/%llu, %llu rows, %llu records, %llu inserted, %llu already present",
+                 static_cast<unsigned long long>(pieces_done_), static_cast<unsigned long long>(pieces_total_),
+                 static_cast<unsigned long long>(rows_), static_cast<unsigned long long>(records_),
+                 static_cast<unsigned long long>(inserted_), static_cast<unsigned long long>(present_));
+    drawn_ = true;
+  }
+  void erase() REQUIRES(mutex_) {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+  const bool quiet_;
+  const bool progress_;
+  Mutex mutex_;
+  bool drawn_ GUARDED_BY(mutex_) = false;
+  std::uint64_t pieces_done_ GUARDED_BY(mutex_) = 0, pieces_total_ GUARDED_BY(mutex_) = 0, rows_ GUARDED_BY(mutex_) = 0,
+                records_ GUARDED_BY(mutex_) = 0, inserted_ GUARDED_BY(mutex_) = 0, present_ GUARDED_BY(mutex_) = 0;
+};
+
+int run_inventory(const InventoryFlags& flags) {
+  StopOnSignals signals;
+  auto logger = make_logger(flags.log, "inventory");
+  auto location = net::parse_bucket_url(flags.bucket, net::s3_defaults_from_environment(flags.endpoint_url));
+  if (!location) return report_failure(location.error().with_context("--bucket"));
+  auto store = open_store(flags.store);
+  if (!store) return report_failure(store.error());
+  auto validator = SchemaValidator::create_builtin();
+  if (!validator) return report_failure(validator.error());
+  const std::filesystem::path state = state_directory(flags.store) / "v1";
+  const std::string metadata_cache = flags.metadata_cache.empty() ? (state / "metadata.json").string() : flags.metadata_cache;
+  MetricsRegistry metrics;
+  net::HttpClient s3_http(http_options(flags.http, "s3"), &metrics, logger);
+  net::HttpClient archive_http(http_options(flags.http, "archive"), &metrics, logger);
+  const auto credentials = flags.no_sign_request ? std::nullopt : net::credentials_from_environment();
+  net::S3Client s3(s3_http, *location, credentials);
+  v1::ArchiveMetadata metadata({.get = archive_getter(archive_http), .archive_url = flags.archive_url});
+  if (Status loaded = load_metadata_memo(metadata, metadata_cache); !loaded) return report_failure(loaded);
+  Executor executor(ExecutorOptions{});
+  InventoryImportOptions options;
+  options.prefixes = inventory_prefixes(flags);
+  for (std::string& prefix : options.prefixes) prefix = location->prefix + prefix;
+  options.piece_cache_dir = flags.piece_cache.empty() ? state / "inventory-pieces" : std::filesystem::path(flags.piece_cache);
+  options.converter = {.filter = {.products = flags.products,
+                                  .min_last_modified = min_last_modified(flags.min_age_hours),
+                                  .archive_url = flags.archive_url},
+                       .metadata_jobs = flags.jobs};
+  options.ingest.limits.max_document_bytes = flags.max_document_bytes;
+  options.ingest.rejection_source = "inventory";
+  const VersionInfo v = version_info();
+  options.ingest.metadata =
+      nlohmann::json{{"version", std::string(v.version)}, {"commit", std::string(v.commit)}, {"source", "inventory"}}.dump();
+  logger->info("inventory starting", {{"bucket", location->describe()},
+                                      {"endpoint", location->endpoint},
+                                      {"signed", credentials.has_value()},
+                                      {"prefixes", options.prefixes},
+                                      {"archive", flags.archive_url},
+                                      {"metadata_cache", metadata_cache},
+                                      {"piece_cache", options.piece_cache_dir.string()}});
+  CliInventoryObserver observer(flags.quiet, ::isatty(STDERR_FILENO) != 0);
+  auto counts = run_inventory_import({.s3 = s3,
+                                      .metadata = &metadata,
+                                      .store = **store,
+                                      .validator = **validator,
+                                      .executor = executor,
+                                      .metrics = metrics},
+                                     options, observer, signals.token());
+  observer.clear();
+  // What the archive answered stays useful whatever happened to the run.
+  if (Status saved = save_metadata_memo(metadata, metadata_cache); !saved) {
+    logger->error("saving the metadata cache failed", {{"error", saved.to_string()}});
+  }
+  const auto stats = metadata.stats();
+  metrics.counter("buildhub_inventory_archive_requests_total", "Requests sent to the archive for build metadata").inc(stats.requests);
+  if (!flags.metrics_file.empty()) {
+    if (Status s = write_file_atomically(flags.metrics_file, metrics.render_prometheus()); !s) {
+      logger->error("writing the metrics file failed", {{"error", s.to_string()}});
+    }
+  }
+  if (!counts) return report_failure(counts.error());
+  const InventoryImportCounts& c = *counts;
+  const nlohmann::json summary = {{"bucket", location->describe()},
+                                  {"manifests", c.manifests},
+                                  {"pieces", c.pieces},
+                                  {"pieces_cached", c.pieces_cached},
+                                  {"pieces_downloaded", c.pieces_downloaded},
+                                  {"bytes_downloaded", c.bytes_downloaded},
+                                  {"bad_pieces", c.bad_pieces},
+                                  {"rows", c.rows.rows},
+                                  {"not_builds", c.rows.not_builds},
+                                  {"bad_rows", c.rows.bad_rows},
+                                  {"bad_paths", c.rows.bad_paths},
+                                  {"records", c.rows.records},
+                                  {"incomplete", c.rows.incomplete},
+                                  {"metadata_unavailable", c.rows.unavailable},
+                                  {"archive_requests", stats.requests},
+                                  {"metadata_memo_hits", stats.memo_hits},
+                                  {"inserted", c.ingest.inserted},
+                                  {"already_present", c.ingest.already_present},
+                                  {"rejected", c.ingest.rejected},
+                                  {"seconds", c.seconds}};
+  std::printf("%s\n", summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  if (c.rows.unavailable > 0) return exit_code(Code::kUnavailable);
+  return c.bad_pieces > 0 || c.rows.bad_rows > 0 || c.ingest.rejected > 0 ? exit_code(Code::kInvalidArgument) : 0;
+}
+
+void add_archive_flags(CLI::App& cmd, std::string& archive_url, std::vector<std::string>& products, double& min_age_hours,
+                       unsigned& jobs) {
+  cmd.add_option("--archive-url", archive_url, "The archive's base URL (v1's ARCHIVE_URL)")
+      ->envname("BUILDHUB_ARCHIVE_URL")
+      ->check([](const std::string& url) -> std::string {
+        if (!(url.starts_with("http://") || url.starts_with("https://")) || !url.ends_with("/")) {
+          return "must be an http:// or https:// URL ending in /";
+        }
+        return {};
+      })
+      ->capture_default_str();
+  cmd.add_option("--products", products, "Product folders under pub/ that hold builds (v1's PRODUCTS)")
+      ->envname("BUILDHUB_PRODUCTS")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd.add_option("--min-age-hours", min_age_hours,
+                 "Skip rows last modified more than this many hours ago (0: keep all; v1's MIN_AGE_LAST_MODIFIED_HOURS)")
+      ->envname("BUILDHUB_MIN_AGE_LAST_MODIFIED_HOURS")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd.add_option("--jobs", jobs, "Metadata requests in flight (v1's NB_PARALLEL_REQUESTS)")
+      ->envname("BUILDHUB_ARCHIVE_JOBS")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+}
 
 }  // namespace
 
@@ -344,28 +385,7 @@ CommandRunner register_inventory_to_records(CLI::App& app) {
       "line, for `buildhub ingest -`; --v1-format prints v1's {\"data\": record} lines instead.\n"
       "A summary goes to stderr. Exit 0; 3 when rows were unreadable; 6 when the archive did not\n"
       "answer for some builds (they are left out, and asked again by the next run).");
-  cmd->add_option("--archive-url", flags->archive_url, "The archive's base URL (v1's ARCHIVE_URL)")
-      ->envname("BUILDHUB_ARCHIVE_URL")
-      ->check([](const std::string& url) -> std::string {
-        if (!(url.starts_with("http://") || url.starts_with("https://")) || !url.ends_with("/")) {
-          return "must be an http:// or https:// URL ending in /";
-        }
-        return {};
-      })
-      ->capture_default_str();
-  cmd->add_option("--products", flags->products, "Product folders under pub/ that hold builds (v1's PRODUCTS)")
-      ->envname("BUILDHUB_PRODUCTS")
-      ->delimiter(',')
-      ->capture_default_str();
-  cmd->add_option("--min-age-hours", flags->min_age_hours,
-                  "Skip rows last modified more than this many hours ago (0: keep all; v1's MIN_AGE_LAST_MODIFIED_HOURS)")
-      ->envname("BUILDHUB_MIN_AGE_LAST_MODIFIED_HOURS")
-      ->check(CLI::Range(0.0, 1e6))
-      ->capture_default_str();
-  cmd->add_option("--jobs", flags->jobs, "Metadata requests in flight (v1's NB_PARALLEL_REQUESTS)")
-      ->envname("BUILDHUB_ARCHIVE_JOBS")
-      ->check(CLI::Range(1u, 256u))
-      ->capture_default_str();
+  add_archive_flags(*cmd, flags->archive_url, flags->products, flags->min_age_hours, flags->jobs);
   cmd->add_option("--metadata-cache", flags->metadata_cache,
                   "A file that keeps the metadata already read (v1's .metadata-*.json shape), loaded before the run and "
                   "written atomically after it, so the next run asks the archive only for new builds")
@@ -376,7 +396,62 @@ CommandRunner register_inventory_to_records(CLI::App& app) {
                 "Print records without metadata or that fail v1's sanity check too (v1 skipped them)");
   cmd->add_flag("--v1-format", flags->v1_format, "Print v1's {\"data\": record} lines (with v1's record id)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No summary and no per-row messages");
-  return [flags] { return InventoryToRecords(*flags).run(); };
+  return [flags] { return run_inventory_to_records(*flags); };
+}
+
+}  // namespace bh::cli
+
+namespace bh::cli {
+
+CommandRunner register_inventory(CLI::App& app) {
+  auto flags = std::make_shared<InventoryFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "inventory",
+      "Buildhub v1's daily job: the newest S3 inventory of the archive into the store. Per inventory,\n"
+      "the newest dated folder's manifest.json names CSV.gz pieces; they are downloaded (cached by\n"
+      "MD5, checked), read as a stream, and every build file's record is completed with its metadata\n"
+      "from the archive (remembered between runs), checked and ingested. Prints a JSON summary on\n"
+      "stdout. Exit 0; 3 when rows, pieces or records were bad; 6 when the archive did not answer for\n"
+      "some builds (asked again next run). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY;\n"
+      "none: unsigned (Mozilla's inventory bucket is public).");
+  add_store_flags(*cmd, flags->store);
+  add_log_flags(*cmd, flags->log);
+  add_http_flags(*cmd, flags->http);
+  cmd->add_option("--bucket", flags->bucket,
+                  "The inventory bucket: s3://BUCKET, https://s3.REGION.amazonaws.com/BUCKET, or "
+                  "http(s)://HOST:PORT/BUCKET for an S3-compatible server")
+      ->envname("BUILDHUB_INVENTORY_BUCKET")
+      ->capture_default_str();
+  cmd->add_option("--prefix", flags->prefix,
+                  "The inventories' destination prefix; {inventory} is replaced by each name of --inventory")
+      ->envname("BUILDHUB_INVENTORY_PREFIX")
+      ->capture_default_str();
+  cmd->add_option("--inventory", flags->inventories, "Inventories to read (v1's INVENTORIES)")
+      ->envname("BUILDHUB_INVENTORIES")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--endpoint-url", flags->endpoint_url,
+                  "Send the S3 requests to this S3-compatible server (path-style), whatever the bucket URL's host")
+      ->envname("BUILDHUB_S3_ENDPOINT_URL");
+  cmd->add_flag("--no-sign-request", flags->no_sign_request, "Unsigned requests, even with credentials set")
+      ->envname("BUILDHUB_S3_NO_SIGN_REQUEST");
+  add_archive_flags(*cmd, flags->archive_url, flags->products, flags->min_age_hours, flags->jobs);
+  cmd->add_option("--metadata-cache", flags->metadata_cache,
+                  "The metadata already read, in v1's .metadata-*.json shape (default: DATA_DIR/v1/metadata.json)")
+      ->envname("BUILDHUB_METADATA_CACHE");
+  cmd->add_option("--piece-cache", flags->piece_cache,
+                  "Where CSV.gz pieces are kept by MD5 (default: DATA_DIR/v1/inventory-pieces; pieces not in the "
+                  "newest manifests are deleted after two days)")
+      ->envname("BUILDHUB_INVENTORY_PIECE_CACHE");
+  cmd->add_option("--metrics-file", flags->metrics_file,
+                  "Write the run's metrics here at the end, in Prometheus text format")
+      ->envname("BUILDHUB_INVENTORY_METRICS_FILE");
+  cmd->add_option("--max-document-bytes", flags->max_document_bytes, "Larger records are rejected")
+      ->envname("BUILDHUB_MAX_DOCUMENT_BYTES")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", flags->quiet, "No progress line and no per-row messages");
+  return [flags] { return run_inventory(*flags); };
 }
 
 }  // namespace bh::cli

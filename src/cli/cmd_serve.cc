@@ -71,7 +71,7 @@ int run_serve(const ServeFlags& flags) {
   config.max_document_bytes = flags.max_document_bytes;
   config.web_dir = flags.web_dir;
   if (!flags.queue.queue_url.empty()) {
-    config.queue = queue_config(flags.queue);
+    config.queue = queue_config(flags.queue, state_directory(flags.store));
     config.queue->max_document_bytes = flags.max_document_bytes;
   }
   auto partials = partial_config(flags.partials);

@@ -32,19 +32,6 @@ std::string ingest_metadata(const char* source) {
 
 // ---- backfill ----
 
-// Where a backfill keeps its resume point by default: beside the store.
-std::filesystem::path state_directory(const StoreFlags& store) {
-  if (store.database.empty()) return store.data_dir;
-  constexpr std::string_view kSqlite = "sqlite:";
-  if (std::string_view(store.database).starts_with(kSqlite)) {
-    std::string path = store.database.substr(kSqlite.size());
-    while (path.starts_with("///")) path.erase(0, 2);  // sqlite:///abs/path
-    const auto parent = std::filesystem::path(path).parent_path();
-    return parent.empty() ? std::filesystem::path(".") : parent;
-  }
-  return ".";
-}
-
 struct BackfillFlags {
   StoreFlags store;
   LogFlags log;
@@ -191,7 +178,7 @@ int run_daemon_command(const DaemonFlags& flags) {
   if (!validator) return report_failure(validator.error());
   MetricsRegistry metrics;
   Executor executor(ExecutorOptions{});
-  app::QueueConsumerConfig config = queue_config(flags.queue);
+  app::QueueConsumerConfig config = queue_config(flags.queue, state_directory(flags.store));
   config.http = http_options(flags.http, "sqs");
   config.max_document_bytes = flags.max_document_bytes;
   auto consumer = app::QueueConsumer::create(config, **store, **validator, executor, metrics, logger);
@@ -270,9 +257,29 @@ void add_queue_flags(CLI::App& cmd, QueueFlags& flags, bool required) {
       ->envname("BUILDHUB_SQS_VISIBILITY_TIMEOUT")
       ->check(CLI::Range(0u, 43'200u))
       ->capture_default_str();
+  cmd.add_flag("--v1-archive-events", flags.v1_archive_events,
+               "Also make records from the archive bucket's own events with Buildhub v1's rules (build files, "
+               "release-candidate and nightly metadata files); files announced before their metadata are remembered")
+      ->envname("BUILDHUB_V1_ARCHIVE_EVENTS");
+  cmd.add_option("--v1-archive-url", flags.v1_archive_url, "The archive the events' keys are on (v1's ARCHIVE_URL)")
+      ->envname("BUILDHUB_ARCHIVE_URL")
+      ->check([](const std::string& url) -> std::string {
+        if (!(url.starts_with("http://") || url.starts_with("https://")) || !url.ends_with("/")) {
+          return "must be an http:// or https:// URL ending in /";
+        }
+        return {};
+      })
+      ->capture_default_str();
+  cmd.add_option("--v1-products", flags.v1_products, "Product folders under pub/ whose events count (v1's PRODUCTS)")
+      ->envname("BUILDHUB_PRODUCTS")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd.add_option("--v1-pending-file", flags.v1_pending_file,
+                 "Where build files waiting for their metadata are remembered (default: DATA_DIR/v1/pending-archive-files.json)")
+      ->envname("BUILDHUB_V1_PENDING_FILE");
 }
 
-app::QueueConsumerConfig queue_config(const QueueFlags& flags) {
+app::QueueConsumerConfig queue_config(const QueueFlags& flags, const std::filesystem::path& state) {
   app::QueueConsumerConfig c;
   c.queue_url = flags.queue_url;
   c.s3_endpoint_url = flags.s3_endpoint_url;
@@ -282,6 +289,13 @@ app::QueueConsumerConfig queue_config(const QueueFlags& flags) {
   c.wait = std::chrono::seconds(flags.wait_seconds);
   if (flags.visibility_timeout > 0) c.visibility = std::chrono::seconds(flags.visibility_timeout);
   c.http.service = "sqs";
+  if (flags.v1_archive_events) {
+    c.v1_events = app::V1EventsConfig{
+        .archive_url = flags.v1_archive_url,
+        .products = flags.v1_products,
+        .pending_file = flags.v1_pending_file.empty() ? state / "v1" / "pending-archive-files.json"
+                                                      : std::filesystem::path(flags.v1_pending_file)};
+  }
   return c;
 }
 

@@ -6,6 +6,7 @@
 // variable named in --help, then the default.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ struct StoreFlags {
 void add_store_flags(CLI::App& cmd, StoreFlags& flags);
 StoreRequest store_request(const StoreFlags& flags);
 Result<std::unique_ptr<RecordStore>> open_store(const StoreFlags& flags);
+// Where a command keeps its state by default (resume points, caches): beside the store (the data
+// directory, a SQLite file's directory), "." for a server database.
+std::filesystem::path state_directory(const StoreFlags& flags);
 
 struct LogFlags {
   std::string level = "info";
@@ -49,9 +53,14 @@ struct QueueFlags {
   unsigned jobs = 16;
   unsigned wait_seconds = 20;
   unsigned visibility_timeout = 0;
+  bool v1_archive_events = false;
+  std::string v1_archive_url = "https://archive.mozilla.org/";
+  std::vector<std::string> v1_products = {"firefox", "thunderbird", "mobile", "devedition"};
+  std::string v1_pending_file;  // default: STATE/v1/pending-archive-files.json
 };
 void add_queue_flags(CLI::App& cmd, QueueFlags& flags, bool required);
-app::QueueConsumerConfig queue_config(const QueueFlags& flags);
+// `state` is where the v1 pending list is kept by default (state_directory of the store flags).
+app::QueueConsumerConfig queue_config(const QueueFlags& flags, const std::filesystem::path& state);
 
 // Flags of the partial service, shared by `serve` and `worker`.
 struct PartialServiceFlags {
@@ -102,6 +111,7 @@ CommandRunner register_apply(CLI::App& app);
 CommandRunner register_backfill(CLI::App& app);
 CommandRunner register_daemon(CLI::App& app);
 CommandRunner register_inventory_to_records(CLI::App& app);
+CommandRunner register_inventory(CLI::App& app);
 
 // `buildhub mar ARGS...`: parsed by hand (Mozilla's `mar` option grammar does not fit CLI11);
 // `argv` is what follows "mar". Returns the exit code.

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -71,6 +72,18 @@ net::HttpClientOptions http_options(const HttpFlags& flags, std::string service)
   o.stall_timeout = std::min(o.total_timeout, std::chrono::milliseconds(20'000));
   o.backoff_base = std::chrono::milliseconds(250);
   return o;
+}
+
+std::filesystem::path state_directory(const StoreFlags& store) {
+  if (store.database.empty()) return store.data_dir;
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (std::string_view(store.database).starts_with(kSqlite)) {
+    std::string path = store.database.substr(kSqlite.size());
+    while (path.starts_with("///")) path.erase(0, 2);  // sqlite:///abs/path
+    const auto parent = std::filesystem::path(path).parent_path();
+    return parent.empty() ? std::filesystem::path(".") : parent;
+  }
+  return ".";
 }
 
 }  // namespace bh::cli

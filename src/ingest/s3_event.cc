@@ -39,6 +39,7 @@ Status read_records(const nlohmann::json& doc, S3EventBody& out) {
     if (!s3->is_object()) return invalid_argument(where + ".s3 is not an object");
     S3EventObject o;
     BH_ASSIGN_OR_RETURN(o.event_name, string_field(record, "eventName", where, false));
+    BH_ASSIGN_OR_RETURN(o.event_time, string_field(record, "eventTime", where, false));
     BH_ASSIGN_OR_RETURN(const nlohmann::json* object, object_field(*s3, "object", where + ".s3"));
     BH_ASSIGN_OR_RETURN(const nlohmann::json* bucket, object_field(*s3, "bucket", where + ".s3"));
     BH_ASSIGN_OR_RETURN(o.bucket, string_field(*bucket, "name", where + ".s3.bucket", true));

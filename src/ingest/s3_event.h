@@ -26,6 +26,7 @@ struct S3EventObject {
   std::string key;         // decoded
   std::string etag;        // quotes stripped; may be "" (S3 sends none for some events)
   std::uint64_t size = 0;
+  std::string event_time;  // "2017-08-08T17:06:52.030Z"; "" when the record has none
 
   // True for ObjectCreated:* and for records that name no event.
   bool is_creation() const { return event_name.empty() || event_name.starts_with("ObjectCreated:"); }

@@ -44,6 +44,16 @@ TEST(S3Event, DirectBodiesLegacyAndReal) {
   EXPECT_EQ(real->objects[0].bucket, "buildhub-sqs-test");
 }
 
+TEST(S3Event, V1sArchiveEventKeepsItsTimeAndSize) {
+  auto body = parse_s3_event_body(fixture("../buildhub1/s3-event-simple.json"));
+  ASSERT_TRUE(body) << body.error().to_string();
+  ASSERT_EQ(body->objects.size(), 2u);
+  EXPECT_EQ(body->objects[0].key, "pub/firefox/releases/54.0/win64/fr/Firefox Setup 54.0.exe");
+  EXPECT_EQ(body->objects[0].event_time, "2017-08-08T17:06:52.030Z");
+  EXPECT_EQ(body->objects[0].size, 51001024u);
+  EXPECT_FALSE(parse_s3_event_body(R"({"Records":[{"eventTime":7,"s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]})"));
+}
+
 TEST(S3Event, KeysAreUrlDecodedAndRemovalsAreNotCreations) {
   auto body = parse_s3_event_body(R"({"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},
     "object":{"key":"pub/firefox/a+b%2Bc.buildhub.json"}}}]})");

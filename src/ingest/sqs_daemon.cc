@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_nesting.h"
-#include "ingest/s3_event.h"
 #include "ingest/s3_fetch.h"
 
 namespace bh {
@@ -28,7 +27,13 @@ struct SqsDaemon::Metrics {
         kept(m.counter("buildhub_sqs_kept_total", "Messages left on the queue because a record failed (retried later)")),
         receive_errors(m.counter("buildhub_sqs_receive_errors_total", "Failed ReceiveMessage calls")),
         process_key(m.timer("buildhub_sqs_process_buildhub_json_key_seconds",
-                            "Download of one announced buildhub.json (Buildhub2: sqs_process_buildhub_json_key)")) {}
+                            "Download of one announced buildhub.json (Buildhub2: sqs_process_buildhub_json_key)")),
+        v1_builds(m.counter("buildhub_sqs_v1_events_total", "Archive events handled with v1's rules", {{"kind", "build"}})),
+        v1_rc_metadata(m.counter("buildhub_sqs_v1_events_total", "Archive events handled with v1's rules", {{"kind", "rc_metadata"}})),
+        v1_nightly_metadata(m.counter("buildhub_sqs_v1_events_total", "Archive events handled with v1's rules", {{"kind", "nightly_metadata"}})),
+        v1_ignored(m.counter("buildhub_sqs_v1_events_total", "Archive events handled with v1's rules", {{"kind", "ignored"}})),
+        v1_remembered(m.counter("buildhub_sqs_v1_remembered_total", "Build files announced before their metadata, remembered")),
+        v1_records(m.counter("buildhub_sqs_v1_records_total", "Records made from archive events (s3_event_record_created)")) {}
   Counter& messages;
   Counter& key_matched;
   Counter& not_key_matched;
@@ -40,6 +45,12 @@ struct SqsDaemon::Metrics {
   Counter& kept;
   Counter& receive_errors;
   Timer& process_key;
+  Counter& v1_builds;
+  Counter& v1_rc_metadata;
+  Counter& v1_nightly_metadata;
+  Counter& v1_ignored;
+  Counter& v1_remembered;
+  Counter& v1_records;
 };
 
 std::optional<std::string> beta_copy_of_release(const std::string& document) {
@@ -75,10 +86,6 @@ Result<std::size_t> SqsDaemon::poll_once(std::stop_token stop) {
   SqsDaemonCounts delta;
   delta.messages = messages.size();
 
-  struct MessageState {
-    bool failed = false;
-    std::string failure;
-  };
   std::vector<MessageState> states(messages.size());
   std::vector<IngestItem> items;
   std::vector<FetchRequest> requests;
@@ -102,6 +109,7 @@ Result<std::size_t> SqsDaemon::poll_once(std::stop_token stop) {
       if (!is_buildhub_json_key(o.key)) {
         ++delta.not_key_matched;
         metrics_->not_key_matched.inc();
+        if (deps_.archive_events != nullptr) handle_archive_event(o, states[m], items, delta);
         continue;
       }
       ++delta.key_matched;
@@ -217,7 +225,34 @@ Result<std::size_t> SqsDaemon::poll_once(std::stop_token stop) {
   counts_.not_inserted += delta.not_inserted;
   counts_.rejected += delta.rejected;
   counts_.missing += delta.missing;
+  counts_.v1_records += delta.v1_records;
+  counts_.v1_remembered += delta.v1_remembered;
   return messages.size();
+}
+
+void SqsDaemon::handle_archive_event(const S3EventObject& object, MessageState& state, std::vector<IngestItem>& items,
+                                     SqsDaemonCounts& delta) {
+  auto outcome = deps_.archive_events->handle({.key = object.key, .size = object.size, .event_time = object.event_time});
+  if (!outcome) {
+    state.failed = true;
+    state.failure = outcome.error().message();
+    return;
+  }
+  using Kind = v1::ArchiveEventOutcome::Kind;
+  switch (outcome->kind) {
+    case Kind::kIgnored: metrics_->v1_ignored.inc(); break;
+    case Kind::kBuild: metrics_->v1_builds.inc(); break;
+    case Kind::kRcMetadata: metrics_->v1_rc_metadata.inc(); break;
+    case Kind::kNightlyMetadata: metrics_->v1_nightly_metadata.inc(); break;
+  }
+  if (outcome->remembered) {
+    ++delta.v1_remembered;
+    metrics_->v1_remembered.inc();
+    deps_.logger->info("archive file waits for its metadata", {{"key", object.key}});
+  }
+  delta.v1_records += outcome->items.size();
+  metrics_->v1_records.inc(outcome->items.size());
+  for (IngestItem& item : outcome->items) items.push_back(std::move(item));
 }
 
 Status SqsDaemon::run(std::stop_token stop) {

@@ -17,6 +17,10 @@
 //     it after its maxReceiveCount.
 // Nothing here stops the loop but a stop request; a failing receive is retried with backoff.
 //
+// With archive events (deps.archive_events, off by default), every other announced file goes
+// through Buildhub v1's rules (ingest/v1_archive_events.h): build files and metadata files of the
+// archive bucket become records; an archive that does not answer keeps the message as above.
+//
 // Optionally (off by default, as Buildhub2's bug 1470948 hack was on): every Firefox
 // release-channel record is inserted a second time with channel "beta".
 //
@@ -35,6 +39,8 @@
 #include "core/metrics.h"
 #include "core/sync.h"
 #include "ingest/pipeline.h"
+#include "ingest/s3_event.h"
+#include "ingest/v1_archive_events.h"
 #include "net/s3_client.h"
 #include "net/sqs_client.h"
 
@@ -62,6 +68,8 @@ struct SqsDaemonDeps {
   MetricsRegistry& metrics;
   std::shared_ptr<Logger> logger;
   const Clock& clock;
+  // Optional: v1's archive events (files other than buildhub.json) made into records.
+  v1::ArchiveEvents* archive_events = nullptr;
 };
 
 struct SqsDaemonCounts {
@@ -74,6 +82,8 @@ struct SqsDaemonCounts {
   std::uint64_t not_inserted = 0;
   std::uint64_t rejected = 0;
   std::uint64_t missing = 0;
+  std::uint64_t v1_records = 0;     // documents made from archive events
+  std::uint64_t v1_remembered = 0;  // build files waiting for their metadata
 };
 
 class SqsDaemon {
@@ -93,6 +103,12 @@ class SqsDaemon {
 
  private:
   struct Metrics;
+  struct MessageState {
+    bool failed = false;
+    std::string failure;
+  };
+  void handle_archive_event(const S3EventObject& object, MessageState& state, std::vector<IngestItem>& items,
+                            SqsDaemonCounts& delta);
   SqsDaemonDeps deps_;
   SqsDaemonOptions options_;
   std::shared_ptr<Metrics> metrics_;

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/json_nesting.h"
+
 namespace bh::v1 {
 namespace {
 
@@ -79,25 +81,43 @@ Result<std::optional<nlohmann::json>> ArchiveMetadata::get_json(const std::strin
   if (answer->status < 200 || answer->status >= 300) {
     return fail(unavailable(fmt::format("the archive answered {} for {}", answer->status, url)));
   }
+  if (!json_nesting_within(answer->body, 64)) return std::optional<nlohmann::json>();
   nlohmann::json doc = nlohmann::json::parse(answer->body, nullptr, false);
   if (doc.is_discarded()) return std::optional<nlohmann::json>();
   return std::optional<nlohmann::json>(std::move(doc));
 }
 
-Result<std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>>> ArchiveMetadata::listing(const std::string& url) {
-  using Listing = std::pair<std::vector<std::string>, std::vector<std::string>>;
+Result<std::optional<ArchiveListing>> ArchiveMetadata::list_folder(const std::string& url) {
   BH_ASSIGN_OR_RETURN(auto doc, get_json(url));
-  if (!doc || !doc->is_object()) return std::optional<Listing>();
-  Listing out;
+  if (!doc || !doc->is_object()) return std::optional<ArchiveListing>();
   auto prefixes = doc->find("prefixes");
   auto files = doc->find("files");
-  if (prefixes == doc->end() || files == doc->end() || !prefixes->is_array() || !files->is_array()) return std::optional<Listing>();
+  if (prefixes == doc->end() || files == doc->end() || !prefixes->is_array() || !files->is_array()) {
+    return std::optional<ArchiveListing>();
+  }
+  ArchiveListing out;
   for (const auto& p : *prefixes) {
-    if (p.is_string()) out.first.push_back(p.get<std::string>());
+    if (p.is_string()) out.prefixes.push_back(p.get<std::string>());
   }
   for (const auto& f : *files) {
-    if (f.is_object() && f.contains("name") && f["name"].is_string()) out.second.push_back(f["name"].get<std::string>());
+    if (!f.is_object()) continue;
+    const auto name = f.find("name");
+    if (name == f.end() || !name->is_string()) continue;
+    ArchiveFile file{.name = name->get<std::string>()};
+    if (const auto size = f.find("size"); size != f.end() && size->is_number_integer()) file.size = size->get<std::int64_t>();
+    if (const auto date = f.find("last_modified"); date != f.end() && date->is_string()) file.last_modified = date->get<std::string>();
+    out.files.push_back(std::move(file));
   }
+  return std::optional<ArchiveListing>(std::move(out));
+}
+
+Result<std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>>> ArchiveMetadata::listing(const std::string& url) {
+  using Listing = std::pair<std::vector<std::string>, std::vector<std::string>>;
+  BH_ASSIGN_OR_RETURN(auto folder, list_folder(url));
+  if (!folder) return std::optional<Listing>();
+  Listing out;
+  out.first = std::move(folder->prefixes);
+  for (ArchiveFile& f : folder->files) out.second.push_back(std::move(f.name));
   return std::optional<Listing>(std::move(out));
 }
 
@@ -192,6 +212,25 @@ Status ArchiveMetadata::scan_candidates(std::string_view product_name) {
   }
   MutexLock lock(mutex_);
   candidates_[product] = std::move(newest);
+  return {};
+}
+
+Status ArchiveMetadata::scan_candidates_of(std::string_view product_name, const std::string& version) {
+  const std::string product = product_name == "mobile" ? std::string("fennec") : std::string(product_name);
+  {
+    MutexLock lock(mutex_);
+    if (auto known = candidates_.find(product); known != candidates_.end() && known->second.contains(version)) return {};
+  }
+  BH_ASSIGN_OR_RETURN(auto builds,
+                      listing(archive_url({.product = product, .version = version, .candidate = "/", .archive_url = options_.archive_url})));
+  MutexLock lock(mutex_);
+  auto& versions = candidates_[product];
+  if (!builds || builds->first.empty()) return {};
+  const std::string* best = &builds->first.front();
+  for (const std::string& b : builds->first) {
+    if (build_sort_key(b) >= build_sort_key(*best)) best = &b;
+  }
+  versions[version] = *best;
   return {};
 }
 

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,18 @@ struct ArchiveAnswer {
   std::string body;
 };
 using ArchiveGet = std::function<Result<ArchiveAnswer>(const std::string& url)>;
+
+// A folder of the archive as its listing API gives it (GET <folder>/ with Accept:
+// application/json): {"prefixes": [...], "files": [{"name", "size", "last_modified"}]}.
+struct ArchiveFile {
+  std::string name;
+  std::optional<std::int64_t> size = {};  // absent from some listings
+  std::string last_modified = {};         // "" when absent
+};
+struct ArchiveListing {
+  std::vector<std::string> prefixes;  // sub-folders, "build1/"
+  std::vector<ArchiveFile> files;
+};
 
 struct ArchiveMetadataOptions {
   ArchiveGet get;
@@ -62,16 +75,25 @@ class ArchiveMetadata {
   // candidates/ (once per product; a release's metadata lives there).
   Status scan_candidates(std::string_view product);
 
+  // The newest buildN/ folder of one version's candidates (one listing), for a caller that needs
+  // one release's metadata without scanning every version (the S3-event path). A version with no
+  // candidates folder is remembered as having none.
+  Status scan_candidates_of(std::string_view product, const std::string& version);
+
   // The memo in v1's file shape, and loading one (entries already known are kept).
   nlohmann::json memo_json() const;
   Status load_memo(const nlohmann::json& memo);
 
   ArchiveMetadataStats stats() const;
 
+  // A GET of JSON: the document, nullopt for a 404 or a body that is not JSON (or nests
+  // absurdly deep), kUnavailable when the archive fails. Not memoised.
+  Result<std::optional<nlohmann::json>> get_json(const std::string& url);
+  // A folder's listing; nullopt for a 404 or an answer that is not a listing. Not memoised.
+  Result<std::optional<ArchiveListing>> list_folder(const std::string& url);
+
  private:
   enum class Kind { kNightly, kRc, kRelease };
-  // A GET of JSON: the document, nullopt for a 404 or a body that is not JSON, kUnavailable.
-  Result<std::optional<nlohmann::json>> get_json(const std::string& url);
   Result<std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>>> listing(const std::string& url);
   Result<std::optional<nlohmann::json>> nightly(const PathRecord& record);
   Result<std::optional<nlohmann::json>> release_candidate(const PathRecord& record);

@@ -194,6 +194,7 @@ Result<S3ListPage> S3Client::list_page(const ListRequest& request, std::stop_tok
   if (!request.prefix.empty()) query.emplace_back("prefix", request.prefix);
   if (!request.continuation_token.empty()) query.emplace_back("continuation-token", request.continuation_token);
   if (!request.start_after.empty()) query.emplace_back("start-after", request.start_after);
+  if (!request.delimiter.empty()) query.emplace_back("delimiter", request.delimiter);
   const std::string path = location_.path_style ? "/" + aws_uri_encode(location_.bucket, true) + "/" : "/";
   HttpCall call = signed_call("GET", path, std::move(query));
   call.max_response_bytes = 64u << 20;

@@ -60,6 +60,7 @@ struct ListRequest {
   std::string prefix;
   std::string continuation_token;
   std::string start_after;
+  std::string delimiter;  // "/": keys past it are rolled up into common_prefixes
   unsigned max_keys = 1000;
 };
 

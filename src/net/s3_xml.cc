@@ -84,6 +84,12 @@ Result<S3ListPage> parse_list_objects_v2(std::string_view xml) {
     o.last_modified = text_of(node, "LastModified");
     page.objects.push_back(std::move(o));
   }
+  for (const pugi::xml_node& node : root.children("CommonPrefixes")) {
+    const pugi::xml_node prefix = node.child("Prefix");
+    if (!prefix) return fail(invalid_argument("a <CommonPrefixes> without a <Prefix>"));
+    std::string text = prefix.text().get();
+    page.common_prefixes.push_back(url_encoded ? url_decode_plus(text) : std::move(text));
+  }
   const std::string key_count = text_of(root, "KeyCount");
   page.key_count = page.objects.size();
   if (!key_count.empty()) {

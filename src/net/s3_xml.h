@@ -27,6 +27,8 @@ struct S3ListPage {
   bool truncated = false;
   std::string next_continuation_token;  // set when truncated
   std::uint64_t key_count = 0;          // as the server reported (objects.size() when absent)
+  // With a delimiter: the keys' prefixes up to and including the delimiter ("a/b/"), decoded.
+  std::vector<std::string> common_prefixes;
 };
 
 // A ListObjectsV2 answer. Keys of an answer with <EncodingType>url</EncodingType> are decoded

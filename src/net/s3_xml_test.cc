@@ -53,6 +53,19 @@ TEST(S3Xml, AnEmptyBucketIsAnEmptyPage) {
   EXPECT_TRUE(page->objects.empty());
 }
 
+TEST(S3Xml, CommonPrefixesOfADelimitedListingAreDecoded) {
+  auto page = parse_list_objects_v2(
+      R"(<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>)"
+      R"(<Contents><Key>inv/manifest.json</Key><Size>3</Size></Contents>)"
+      R"(<CommonPrefixes><Prefix>inv/2017-08-01T00-11Z/</Prefix></CommonPrefixes>)"
+      R"(<CommonPrefixes><Prefix>inv/a%2Bb+c/</Prefix></CommonPrefixes></ListBucketResult>)");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->common_prefixes, (std::vector<std::string>{"inv/2017-08-01T00-11Z/", "inv/a+b c/"}));
+  EXPECT_FALSE(parse_list_objects_v2(
+      R"(<ListBucketResult><IsTruncated>false</IsTruncated><CommonPrefixes></CommonPrefixes></ListBucketResult>)"));
+}
+
 TEST(S3Xml, BadListingsAreRefusedWithAReason) {
   struct Case {
     const char* xml;

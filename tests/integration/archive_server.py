@@ -1,22 +1,36 @@
 """A stand-in for archive.mozilla.org for tests: serves CONTENT (a JSON file {"path": answer}) on
 127.0.0.1:<ephemeral port> and writes the port to PORT_FILE. An answer that is an object or a
 list is sent as JSON (a directory listing or a metadata file), a string as text, a number as
-that status with no body; any other path is a 404. Every request's path is appended to
+that status with no body; any other path is a 404. CONTENT is read again when it changes, so a
+test can publish files while the server runs. Every request's path is appended to
 PORT_FILE + ".log", so a test can count what was asked.
 
     python3 archive_server.py CONTENT PORT_FILE
 """
 import http.server
 import json
+import os
 import socketserver
 import sys
+import threading
 import urllib.parse
 
 
 def main():
     content_file, port_file = sys.argv[1], sys.argv[2]
-    with open(content_file) as f:
-        content = json.load(f)
+    state = {"mtime": None, "content": {}}
+    lock = threading.Lock()
+
+    def current():
+        with lock:
+            mtime = os.stat(content_file).st_mtime_ns
+            if mtime != state["mtime"]:
+                with open(content_file) as f:
+                    state["content"] = json.load(f)
+                state["mtime"] = mtime
+            return state["content"]
+
+    current()
     log = open(port_file + ".log", "a")
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -27,7 +41,7 @@ def main():
             path = urllib.parse.unquote(self.path.split("?")[0].lstrip("/"))
             log.write(path + "\n")
             log.flush()
-            answer = content.get(path)
+            answer = current().get(path)
             if answer is None:
                 self.send_response(404)
                 body, kind = b"<html>Not Found</html>", "text/html"
@@ -51,7 +65,6 @@ def main():
     server = Server(("127.0.0.1", 0), Handler)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
-    import os
     os.rename(port_file + ".tmp", port_file)
     server.serve_forever()
 

@@ -95,6 +95,13 @@ class ArchiveServer:
             self.url = f"http://127.0.0.1:{int(f.read())}/"
         return self
 
+    def publish(self, content):
+        """Replaces what the archive serves (the server reads the file again when it changes)."""
+        tmp = self.content_file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(content, f)
+        os.replace(tmp, self.content_file)
+
     def asked(self):
         with open(self.port_file + ".log") as f:
             return f.read().split()

@@ -1,0 +1,225 @@
+#include "ingest/v1_inventory.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/thread.h"
+
+namespace bh::v1 {
+namespace {
+
+// v1's record without its "id" (the Buildhub2 schema has none), or v1's {"data": record}.
+std::string document_of(nlohmann::json record, bool v1_format) {
+  if (v1_format) return nlohmann::json{{"data", std::move(record)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  record.erase("id");
+  return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+InventoryConverter::InventoryConverter(InventoryConverterOptions options, ArchiveMetadata* metadata,
+                                       InventoryRecordSink sink, InventoryConverterObserver& observer)
+    : options_(std::move(options)),
+      metadata_(metadata),
+      sink_(std::move(sink)),
+      observer_(observer),
+      threads_(options_.row_threads != 0 ? options_.row_threads
+                                         : std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 16))) {
+  if (metadata_ == nullptr) options_.fetch_metadata = false;
+  for (unsigned t = 0; t < threads_; ++t) rules_.emplace_back(options_.filter);
+}
+
+void InventoryConverter::add_over_long_lines(std::uint64_t count) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    ++counts_.rows;
+    ++counts_.bad_rows;
+    observer_.on_bad_row(counts_.rows, "longer than 16 MiB, skipped");
+  }
+}
+
+void InventoryConverter::add_lines(const std::vector<std::string_view>& lines) {
+  process_lines(lines);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    LineResult& r = results_[i];
+    ++counts_.rows;
+    switch (r.outcome) {
+      case RowOutcome::kNotABuild:
+        ++counts_.not_builds;
+        continue;
+      case RowOutcome::kBadRow:
+        ++counts_.bad_rows;
+        observer_.on_bad_row(counts_.rows, r.error);
+        continue;
+      case RowOutcome::kBadPath:
+        ++counts_.bad_paths;  // v1 logged these and went on
+        continue;
+      case RowOutcome::kRecord:
+        break;
+    }
+    if (!options_.fetch_metadata) {
+      ++counts_.records;
+      sink_(r.document, r.url);
+      continue;
+    }
+    const std::string& folder = r.record->product_folder;
+    if (Status scanned = metadata_->scan_candidates(folder); !scanned) {
+      if (std::find(scanned_failed_.begin(), scanned_failed_.end(), folder) == scanned_failed_.end()) {
+        scanned_failed_.push_back(folder);
+        observer_.on_scan_failed(folder, scanned);
+      }
+    }
+    batch_.push_back(std::move(*r.record));
+    if (batch_.size() >= options_.metadata_batch) complete_batch();
+  }
+}
+
+void InventoryConverter::finish() { complete_batch(); }
+
+// Parsing, the rules and (without metadata) the document are the whole cost of a run without
+// metadata, so they run on every core.
+void InventoryConverter::process_lines(const std::vector<std::string_view>& lines) {
+  results_.resize(lines.size());  // reused: the strings keep their memory
+  const unsigned threads = threads_;
+  const std::size_t per_thread = (lines.size() + threads - 1) / threads;
+  auto work = [&](unsigned slot, std::size_t begin, std::size_t end) {
+    const InventoryRowRules& rules = rules_[slot];
+    InventoryRow row;
+    for (std::size_t i = begin; i < end; ++i) {
+      LineResult& out = results_[i];
+      out.outcome = RowOutcome::kNotABuild;
+      out.record.reset();
+      out.error.clear();
+      out.document.clear();
+      if (Status parsed = parse_inventory_line(lines[i], row); !parsed) {
+        out.outcome = RowOutcome::kBadRow;
+        out.error = parsed.message();
+        continue;
+      }
+      RowResult result = rules.process(row);
+      out.outcome = result.outcome;
+      out.error = std::move(result.error);
+      if (result.outcome != RowOutcome::kRecord) continue;
+      if (options_.fetch_metadata) {
+        out.record = std::move(result.record);
+      } else {
+        if (!append_record_line(*result.record, options_.v1_format, out.document)) {
+          out.document = document_of(result.record->to_json(), options_.v1_format);
+        }
+        out.url = result.record->record.url;
+      }
+    }
+  };
+  std::vector<std::jthread> pool;
+  for (unsigned t = 1; t < threads && t * per_thread < lines.size(); ++t) {
+    pool.push_back(start_thread("bh-inventory", [&work, t, per_thread, &lines] {
+      work(t, t * per_thread, std::min(lines.size(), (t + 1) * per_thread));
+    }));
+  }
+  work(0, 0, std::min(lines.size(), per_thread));
+}
+
+// The batch's metadata with metadata_jobs requests in flight, then the documents in input order.
+void InventoryConverter::complete_batch() {
+  if (batch_.empty()) return;
+  std::vector<std::optional<nlohmann::json>> merged(batch_.size());
+  std::vector<char> unavailable(batch_.size(), 0);
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < batch_.size();) {
+      auto metadata = metadata_->fetch(batch_[i].record);
+      if (!metadata) {
+        unavailable[i] = 1;
+        continue;
+      }
+      auto result = merge_metadata(batch_[i].to_json(), *metadata ? **metadata : nlohmann::json(nullptr));
+      if (result) merged[i] = std::move(*result);
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    const unsigned extra = std::min<unsigned>(std::max(1u, options_.metadata_jobs), static_cast<unsigned>(batch_.size())) - 1;
+    for (unsigned t = 0; t < extra; ++t) threads.push_back(start_thread("bh-inventory", work));
+    work();
+  }
+  std::string document;
+  for (std::size_t i = 0; i < batch_.size(); ++i) {
+    if (unavailable[i]) {
+      ++counts_.unavailable;
+      observer_.on_unavailable(batch_[i].record.url);
+      continue;
+    }
+    if (!merged[i] && !options_.keep_incomplete) {
+      ++counts_.incomplete;
+      continue;
+    }
+    nlohmann::json record = merged[i] ? std::move(*merged[i]) : batch_[i].to_json();
+    if (!options_.keep_incomplete && !check_record(record)) {
+      ++counts_.incomplete;  // v1's skip_incomplete: a suspicious record
+      continue;
+    }
+    ++counts_.records;
+    document = document_of(std::move(record), options_.v1_format);
+    sink_(document, batch_[i].record.url);
+  }
+  batch_.clear();
+}
+
+Result<bool> LineBlockReader::next(std::vector<std::string_view>& lines, std::uint64_t& over_long) {
+  constexpr std::size_t kBlock = std::size_t{4} << 20;
+  constexpr std::size_t kMaxLine = std::size_t{16} << 20;
+  lines.clear();
+  over_long = 0;
+  block_.swap(carry_);
+  carry_.clear();
+  bool at_end = false;
+  bool skipping = false;  // inside an over-long line: drop input up to its newline
+  std::size_t last_newline = std::string::npos;
+  while (true) {
+    const std::size_t had = block_.size();
+    block_.resize(had + kBlock);
+    auto n = read_(block_.data() + had, kBlock);
+    if (!n) {
+      block_.resize(had);
+      return fail(n.error());
+    }
+    block_.resize(had + *n);
+    if (*n == 0) {
+      at_end = true;
+      if (skipping) block_.clear();
+      break;
+    }
+    if (skipping) {
+      const std::size_t nl = block_.find('\n');
+      if (nl == std::string::npos) {
+        block_.clear();
+        continue;
+      }
+      block_.erase(0, nl + 1);
+      skipping = false;
+    }
+    last_newline = block_.rfind('\n');
+    if (last_newline != std::string::npos) break;
+    if (block_.size() > kMaxLine) {
+      ++over_long;
+      skipping = true;
+      block_.clear();
+    }
+  }
+  const std::size_t end = at_end ? block_.size() : last_newline + 1;
+  if (!at_end) carry_.assign(block_, end, std::string::npos);
+  const std::string_view text(block_.data(), end);
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t nl = text.find('\n', at);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(at, nl - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) lines.push_back(line);
+    at = nl + 1;
+  }
+  return !at_end;
+}
+
+}  // namespace bh::v1
