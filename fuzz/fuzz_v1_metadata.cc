@@ -1,5 +1,5 @@
 // What an archive answers (directory listings, metadata .json and .txt files), an inventory's
-// manifest.json and a saved metadata memo are outside bytes: every answer of the fake archive
+// manifest.json, a Kinto server's records page and a saved metadata memo are outside bytes: every answer of the fake archive
 // below is the input, for each kind of build and each kind of archive event, and the input is
 // read as a manifest and loaded as a memo. Nothing may crash, what a lookup returns must be a JSON
 // object or none, and every document an event makes must be a JSON object.
@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ingest/kinto_import.h"
 #include "ingest/v1_archive_events.h"
 #include "ingest/v1_inventory_import.h"
 #include "ingest/v1_metadata.h"
@@ -44,6 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& piece : manifest->files) {
       if (piece.key.empty() || piece.md5.size() != 32) __builtin_trap();
       (void)bh::inventory_piece_object_key("public/inventories/x/", piece.key);
+    }
+  }
+  auto kinto = bh::kinto_http_reader(
+      [](const std::string&) -> bh::Result<bh::KintoHttpAnswer> {
+        return bh::KintoHttpAnswer{.status = 200, .next_page = "http://127.0.0.1/v1/next", .body = body};
+      },
+      "http://127.0.0.1/v1", {}, 10);
+  if (auto page = kinto->read("")) {
+    for (const auto& record : page->records) {
+      if (nlohmann::json::parse(record.json, nullptr, false).is_discarded()) __builtin_trap();
     }
   }
   const nlohmann::json memo = nlohmann::json::parse(body, nullptr, false);

@@ -31,7 +31,9 @@ struct StoreFlags {
   std::string database;    // a store URL; wins over data_dir when set
   bool fast_sync = false;  // SQLite synchronous=NORMAL
 };
-void add_store_flags(CLI::App& cmd, StoreFlags& flags);
+// `database_flag` names the store-URL flag: "--database" everywhere but where that name means
+// another service's database (import-kinto: "--store").
+void add_store_flags(CLI::App& cmd, StoreFlags& flags, const std::string& database_flag = "--database");
 StoreRequest store_request(const StoreFlags& flags);
 Result<std::unique_ptr<RecordStore>> open_store(const StoreFlags& flags);
 // Where a command keeps its state by default (resume points, caches): beside the store (the data
@@ -112,6 +114,7 @@ CommandRunner register_backfill(CLI::App& app);
 CommandRunner register_daemon(CLI::App& app);
 CommandRunner register_inventory_to_records(CLI::App& app);
 CommandRunner register_inventory(CLI::App& app);
+CommandRunner register_import_kinto(CLI::App& app);
 
 // `buildhub mar ARGS...`: parsed by hand (Mozilla's `mar` option grammar does not fit CLI11);
 // `argv` is what follows "mar". Returns the exit code.

@@ -8,11 +8,11 @@
 
 namespace bh::cli {
 
-void add_store_flags(CLI::App& cmd, StoreFlags& flags) {
+void add_store_flags(CLI::App& cmd, StoreFlags& flags, const std::string& database_flag) {
   cmd.add_option("--data-dir", flags.data_dir, "Directory of the embedded store (created if missing)")
       ->envname("BUILDHUB_DATA_DIR")
       ->capture_default_str();
-  cmd.add_option("--database", flags.database,
+  cmd.add_option(database_flag, flags.database,
                  "The store as a URL, instead of --data-dir: sqlite:PATH (a SQLite file) or memory: (nothing kept)")
       ->envname("BUILDHUB_DATABASE");
   cmd.add_flag("--fast-sync", flags.fast_sync,

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   const bh::cli::CommandRunner daemon = bh::cli::register_daemon(app);
   const bh::cli::CommandRunner inventory_to_records = bh::cli::register_inventory_to_records(app);
   const bh::cli::CommandRunner inventory = bh::cli::register_inventory(app);
+  const bh::cli::CommandRunner import_kinto = bh::cli::register_import_kinto(app);
   // Listed for --help only; main() hands `mar` to run_mar_command before CLI11 parses.
   app.add_subcommand("mar", "Read, write, sign and verify MAR files; Mozilla's `mar` options (buildhub mar --help)");
 
@@ -55,5 +56,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("daemon")) return daemon();
   if (app.got_subcommand("inventory-to-records")) return inventory_to_records();
   if (app.got_subcommand("inventory")) return inventory();
+  if (app.got_subcommand("import-kinto")) return import_kinto();
   return 2;
 }

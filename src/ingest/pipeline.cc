@@ -24,6 +24,7 @@ struct PreparedItem {
   std::string origin;
   std::optional<std::string> s3_object_key;
   std::optional<std::string> s3_object_etag;
+  std::optional<std::string> metadata;
   std::variant<PreparedRecord, Status> result;
 };
 
@@ -42,6 +43,7 @@ PreparedChunk prepare_chunk(Chunk chunk, const SchemaValidator& validator, const
     p.origin = std::move(item.origin);
     p.s3_object_key = std::move(item.s3_object_key);
     p.s3_object_etag = std::move(item.s3_object_etag);
+    p.metadata = std::move(item.metadata);
     if (!item.read_error.is_ok()) {
       p.result = std::move(item.read_error);
     } else if (auto r = parser.prepare(std::move(item.bytes))) {
@@ -134,7 +136,7 @@ std::vector<NewRecord> records_of(PreparedChunk& chunk, const std::string& metad
       NewRecord nr;
       nr.build_hash = rec->build_hash;
       nr.document = std::move(rec->raw);
-      nr.metadata = metadata;
+      nr.metadata = p.metadata ? std::move(*p.metadata) : metadata;
       nr.s3_object_key = p.s3_object_key;
       nr.s3_object_etag = p.s3_object_etag;
       batch.push_back(std::move(nr));

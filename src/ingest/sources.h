@@ -26,6 +26,8 @@ struct IngestItem {
   Status read_error;   // non-OK when the source could not deliver this document
   std::optional<std::string> s3_object_key;
   std::optional<std::string> s3_object_etag;
+  // The record's metadata (a JSON object) when it is not the run's (IngestOptions::metadata).
+  std::optional<std::string> metadata;
 };
 
 class DocumentSource {

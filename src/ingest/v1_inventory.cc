@@ -216,7 +216,11 @@ Result<bool> LineBlockReader::next(std::vector<std::string_view>& lines, std::ui
     if (nl == std::string_view::npos) nl = text.size();
     std::string_view line = text.substr(at, nl - at);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) lines.push_back(line);
+    if (line.size() > kMaxLine) {
+      ++over_long;  // it arrived whole in one block, but is just as long
+    } else if (!line.empty()) {
+      lines.push_back(line);
+    }
     at = nl + 1;
   }
   return !at_end;

@@ -28,7 +28,7 @@
 namespace bh::v1 {
 
 struct InventoryConverterOptions {
-  InventoryRowFilter filter;
+  InventoryRowFilter filter = {};
   unsigned row_threads = 0;       // threads for the path rules; 0: the machine's cores (at most 16)
   unsigned metadata_jobs = 8;     // metadata requests in flight (v1's NB_PARALLEL_REQUESTS)
   std::size_t metadata_batch = 1000;  // records completed together before they go to the sink
