@@ -88,7 +88,7 @@ class PostgreSQL:
         self.dir = tempfile.mkdtemp(prefix="bh-pg-")
         os.chmod(self.dir, 0o777)
         self.port = free_port()
-        data = os.path.join(self.dir, "data")
+        data = self.data = os.path.join(self.dir, "data")
         as_postgres = ["su", "postgres", "-s", "/bin/sh", "-c"] if os.getuid() == 0 else ["sh", "-c"]
         subprocess.run(as_postgres + ["%s/initdb -D %s -U postgres -A trust --no-locale -E UTF8 >%s/initdb.log 2>&1"
                                       % (PG_BIN, data, self.dir)], check=True)
@@ -103,8 +103,13 @@ class PostgreSQL:
                         "-d", "postgres"], input=text, text=True, check=True, capture_output=True)
 
     def __exit__(self, *exc):
-        # The server's own process id (su execs the shell, which execs postgres): a fast shutdown.
-        os.kill(self.proc.pid, signal.SIGINT)
+        # The server's own process id, from its postmaster.pid: SIGINT is PostgreSQL's fast
+        # shutdown. Then the su that started it ends too.
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                os.kill(int(f.readline()), signal.SIGINT)
+        except (OSError, ValueError):
+            os.kill(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
