@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/progress_line.h"
 #include "cli/signals.h"
 #include "core/digest.h"
 #include "core/version.h"
@@ -35,27 +36,19 @@ struct ImportKintoFlags {
 
 class CliKintoObserver final : public KintoImportObserver {
  public:
-  explicit CliKintoObserver(bool progress) : progress_(progress) {}
+  explicit CliKintoObserver(bool progress) : line_(progress) {}
   void on_page(const KintoImportCounts& c) override {
-    if (!progress_) return;
-    std::fprintf(stderr, "\r\033[K%llu pages, %llu records read, %llu inserted, %llu already present, %llu invalid",
-                 static_cast<unsigned long long>(c.pages), static_cast<unsigned long long>(c.read),
-                 static_cast<unsigned long long>(c.inserted), static_cast<unsigned long long>(c.already_present),
-                 static_cast<unsigned long long>(c.rejected + c.skipped_invalid));
-    drawn_ = true;
+    line_.draw(fmt::format("{} pages, {} records read, {} inserted, {} already present, {} invalid", c.pages, c.read,
+                           c.inserted, c.already_present, c.rejected + c.skipped_invalid));
   }
   void on_invalid(const std::string& id, const Status& reason) override {
-    clear();
+    line_.clear();
     std::fprintf(stderr, "import-kinto: rejected %s: %s\n", id.c_str(), reason.message().c_str());
   }
-  void clear() {
-    if (drawn_) std::fprintf(stderr, "\r\033[K");
-    drawn_ = false;
-  }
+  void clear() { line_.clear(); }
 
  private:
-  bool progress_;
-  bool drawn_ = false;
+  ProgressLine line_;
 };
 
 int run_import_kinto(const ImportKintoFlags& flags) {

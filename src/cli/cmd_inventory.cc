@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/progress_line.h"
 #include "cli/signals.h"
 #include "core/file_io.h"
 #include "core/sync.h"
@@ -42,7 +43,7 @@ struct InventoryToRecordsFlags {
 };
 
 // Messages about rows and the archive, on stderr (unless --quiet).
-class StderrConverterObserver : public v1::InventoryConverterObserver {
+class StderrConverterObserver final : public v1::InventoryConverterObserver {
  public:
   StderrConverterObserver(const char* command, bool quiet) : command_(command), quiet_(quiet) {}
   void on_bad_row(std::uint64_t row, const std::string& reason) override {
@@ -53,17 +54,11 @@ class StderrConverterObserver : public v1::InventoryConverterObserver {
     say(fmt::format("scanning {}'s candidates: {}", folder, reason.message()));
   }
 
- protected:
-  void say(const std::string& message) {
-    if (quiet_) return;
-    MutexLock lock(mutex_);
-    clear_progress();
-    std::fprintf(stderr, "%s: %s\n", command_, message.c_str());
-  }
-  virtual void clear_progress() {}
-  Mutex mutex_;
-
  private:
+  void say(const std::string& message) {
+    if (!quiet_) std::fprintf(stderr, "%s: %s\n", command_, message.c_str());
+  }
+
   const char* command_;
   bool quiet_;
 };
@@ -202,7 +197,7 @@ std::vector<std::string> inventory_prefixes(const InventoryFlags& flags) {
 
 class CliInventoryObserver final : public InventoryImportObserver {
  public:
-  CliInventoryObserver(bool quiet, bool progress) : quiet_(quiet), progress_(progress && !quiet) {}
+  CliInventoryObserver(bool quiet, bool progress) : quiet_(quiet), line_(progress && !quiet) {}
   void on_bad_row(std::uint64_t row, const std::string& reason) override { say(fmt::format("row {}: {}", row, reason)); }
   void on_unavailable(const std::string& url) override { say(fmt::format("no answer from the archive for {}", url)); }
   void on_scan_failed(const std::string& folder, const Status& reason) override {
@@ -230,33 +225,24 @@ class CliInventoryObserver final : public InventoryImportObserver {
   }
   void clear() {
     MutexLock lock(mutex_);
-    erase();
+    line_.clear();
   }
 
  private:
   void say(const std::string& message) {
     if (quiet_) return;
     MutexLock lock(mutex_);
-    erase();
+    line_.clear();
     std::fprintf(stderr, "inventory: %s\n", message.c_str());
   }
   void draw() REQUIRES(mutex_) {
-    if (!progress_) return;
-    std::fprintf(stderr, "\r\033[Kpieces %llu/%llu, %llu rows, %llu records, %llu inserted, %llu already present",
-                 static_cast<unsigned long long>(pieces_done_), static_cast<unsigned long long>(pieces_total_),
-                 static_cast<unsigned long long>(rows_), static_cast<unsigned long long>(records_),
-                 static_cast<unsigned long long>(inserted_), static_cast<unsigned long long>(present_));
-    drawn_ = true;
-  }
-  void erase() REQUIRES(mutex_) {
-    if (drawn_) std::fprintf(stderr, "\r\033[K");
-    drawn_ = false;
+    line_.draw(fmt::format("pieces {}/{}, {} rows, {} records, {} inserted, {} already present", pieces_done_, pieces_total_,
+                           rows_, records_, inserted_, present_));
   }
 
   const bool quiet_;
-  const bool progress_;
   Mutex mutex_;
-  bool drawn_ GUARDED_BY(mutex_) = false;
+  ProgressLine line_ GUARDED_BY(mutex_);
   std::uint64_t pieces_done_ GUARDED_BY(mutex_) = 0, pieces_total_ GUARDED_BY(mutex_) = 0, rows_ GUARDED_BY(mutex_) = 0,
                 records_ GUARDED_BY(mutex_) = 0, inserted_ GUARDED_BY(mutex_) = 0, present_ GUARDED_BY(mutex_) = 0;
 };
@@ -351,12 +337,7 @@ void add_archive_flags(CLI::App& cmd, std::string& archive_url, std::vector<std:
                        unsigned& jobs) {
   cmd.add_option("--archive-url", archive_url, "The archive's base URL (v1's ARCHIVE_URL)")
       ->envname("BUILDHUB_ARCHIVE_URL")
-      ->check([](const std::string& url) -> std::string {
-        if (!(url.starts_with("http://") || url.starts_with("https://")) || !url.ends_with("/")) {
-          return "must be an http:// or https:// URL ending in /";
-        }
-        return {};
-      })
+      ->check(check_archive_url)
       ->capture_default_str();
   cmd.add_option("--products", products, "Product folders under pub/ that hold builds (v1's PRODUCTS)")
       ->envname("BUILDHUB_PRODUCTS")

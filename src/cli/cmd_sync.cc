@@ -10,6 +10,7 @@
 
 #include "app/queue_consumer.h"
 #include "cli/commands.h"
+#include "cli/progress_line.h"
 #include "cli/signals.h"
 #include "core/file_io.h"
 #include "core/version.h"
@@ -52,35 +53,24 @@ struct BackfillFlags {
 
 class CliBackfillObserver final : public BackfillObserver {
  public:
-  explicit CliBackfillObserver(bool progress) : progress_(progress) {}
+  explicit CliBackfillObserver(bool progress) : line_(progress) {}
   void on_page(const BackfillCounts& c) override {
-    if (!progress_) return;
     const double rate = c.seconds > 0 ? static_cast<double>(c.listed) / c.seconds : 0;
-    std::fprintf(stderr,
-                 "\r\033[K%llu keys listed (%.0f/s), %llu matched, %llu unchanged, %llu downloaded, %llu inserted, "
-                 "%llu present, %llu rejected",
-                 static_cast<unsigned long long>(c.listed), rate, static_cast<unsigned long long>(c.matched),
-                 static_cast<unsigned long long>(c.unchanged), static_cast<unsigned long long>(c.downloaded),
-                 static_cast<unsigned long long>(c.inserted), static_cast<unsigned long long>(c.already_present),
-                 static_cast<unsigned long long>(c.rejected));
-    drawn_ = true;
+    line_.draw(fmt::format("{} keys listed ({:.0f}/s), {} matched, {} unchanged, {} downloaded, {} inserted, {} present, {} rejected",
+                           c.listed, rate, c.matched, c.unchanged, c.downloaded, c.inserted, c.already_present, c.rejected));
   }
   void on_rejected(const std::string& origin, const Status& reason) override {
-    clear();
+    line_.clear();
     std::fprintf(stderr, "rejected %s: %s\n", origin.c_str(), reason.message().c_str());
   }
   void on_missing(const std::string& key, const Status& reason) override {
-    clear();
+    line_.clear();
     std::fprintf(stderr, "missing %s (skipped): %s\n", key.c_str(), reason.message().c_str());
   }
-  void clear() {
-    if (drawn_) std::fprintf(stderr, "\r\033[K");
-    drawn_ = false;
-  }
+  void clear() { line_.clear(); }
 
  private:
-  bool progress_;
-  bool drawn_ = false;
+  ProgressLine line_;
 };
 
 int run_backfill_command(const BackfillFlags& flags) {
@@ -263,12 +253,7 @@ void add_queue_flags(CLI::App& cmd, QueueFlags& flags, bool required) {
       ->envname("BUILDHUB_V1_ARCHIVE_EVENTS");
   cmd.add_option("--v1-archive-url", flags.v1_archive_url, "The archive the events' keys are on (v1's ARCHIVE_URL)")
       ->envname("BUILDHUB_ARCHIVE_URL")
-      ->check([](const std::string& url) -> std::string {
-        if (!(url.starts_with("http://") || url.starts_with("https://")) || !url.ends_with("/")) {
-          return "must be an http:// or https:// URL ending in /";
-        }
-        return {};
-      })
+      ->check(check_archive_url)
       ->capture_default_str();
   cmd.add_option("--v1-products", flags.v1_products, "Product folders under pub/ whose events count (v1's PRODUCTS)")
       ->envname("BUILDHUB_PRODUCTS")

@@ -89,6 +89,9 @@ Result<app::PartialConfig> partial_config(const PartialServiceFlags& flags);
 // each at least 16 characters.
 Result<std::vector<std::string>> read_tokens(const std::string& file, const char* env_name);
 
+// CLI11 check of an archive base URL (v1's ARCHIVE_URL): http(s), ending in '/'. "" when good.
+std::string check_archive_url(const std::string& url);
+
 // Prints "buildhub: <message>" on stderr and returns the exit code of the status.
 int report_failure(const Status& status);
 

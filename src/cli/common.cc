@@ -86,4 +86,11 @@ std::filesystem::path state_directory(const StoreFlags& store) {
   return ".";
 }
 
+std::string check_archive_url(const std::string& url) {
+  if (!(url.starts_with("http://") || url.starts_with("https://")) || !url.ends_with("/")) {
+    return "must be an http:// or https:// URL ending in /";
+  }
+  return {};
+}
+
 }  // namespace bh::cli

@@ -10,10 +10,12 @@ PORT_FILE + ".log", so a test can count what was asked.
 import http.server
 import json
 import os
-import socketserver
 import sys
 import threading
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback_http import serve_forever  # noqa: E402
 
 
 def main():
@@ -59,14 +61,7 @@ def main():
             self.end_headers()
             self.wfile.write(body)
 
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-
-    server = Server(("127.0.0.1", 0), Handler)
-    with open(port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(port_file + ".tmp", port_file)
-    server.serve_forever()
+    serve_forever(Handler, port_file)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -110,3 +111,49 @@ class Server:
 
 def fixture(*parts):
     return os.path.join(SHARED, "fixtures", *parts)
+
+
+def wait_until(predicate, timeout=20, what="condition"):
+    """Polls `predicate` until it returns something true (returned), or fails the test."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class ScriptServer:
+    """One of the test servers beside this file (`python3 SCRIPT ... PORT_FILE ...`): started on
+    127.0.0.1, its port read from the file it writes, stopped by its process id. `args` may hold
+    the placeholder PORT_FILE, replaced by the port file's path (kept in `port_file`, so a test can
+    read the server's request log at port_file + ".log")."""
+
+    def __init__(self, script, directory, *args):
+        self.script, self.args = script, args
+        self.port_file = os.path.join(directory, "%s-%d.port" % (os.path.splitext(script)[0], id(self)))
+        self.proc = None
+
+    def __enter__(self):
+        args = [self.port_file if a == "PORT_FILE" else a for a in self.args]
+        self.proc = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), self.script), *args])
+        wait_until(lambda: os.path.exists(self.port_file) or self.proc.poll() is not None, timeout=30,
+                   what=self.script + " to start")
+        if self.proc.poll() is not None:
+            raise AssertionError("%s exited with %s" % (self.script, self.proc.returncode))
+        with open(self.port_file) as f:
+            self.port = int(f.read())
+        return self
+
+    def asked(self):
+        """The paths requested so far, in order."""
+        try:
+            with open(self.port_file + ".log") as f:
+                return f.read().split()
+        except FileNotFoundError:
+            return []
+
+    def __exit__(self, *exc):
+        os.kill(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=30)

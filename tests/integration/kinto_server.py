@@ -9,9 +9,11 @@ first), that page answers 503. Every request's path is appended to PORT_FILE + "
 import http.server
 import json
 import os
-import socketserver
 import sys
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback_http import serve_forever  # noqa: E402
 
 
 def main():
@@ -60,14 +62,7 @@ def main():
                 headers.append(("Next-Page", "http://127.0.0.1:%d%s?%s" % (self.server.server_address[1], url.path, next_query)))
             self.send(200, {"data": chunk}, headers)
 
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-
-    server = Server(("127.0.0.1", 0), Handler)
-    with open(port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(port_file + ".tmp", port_file)
-    server.serve_forever()
+    serve_forever(Handler, port_file)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,11 @@ import argparse
 import http.server
 import json
 import os
-import socketserver
+import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback_http import serve_forever  # noqa: E402
 
 
 def main():
@@ -58,16 +61,7 @@ def main():
                         return  # the client went away (a test killed it)
                     time.sleep(0.1)
 
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-    with Server(("127.0.0.1", 0), Handler) as httpd:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(str(httpd.server_address[1]))
-        os.replace(tmp, args.port_file)
-        httpd.serve_forever()
+    serve_forever(Handler, args.port_file)
 
 
 if __name__ == "__main__":

@@ -16,36 +16,18 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, SHARED, Server, TempDir, run  # noqa: E402
+from harness import BIN, SHARED, ScriptServer, Server, TempDir, run  # noqa: E402
 from test_partial_cli import complete_mar, same_tree, write  # noqa: E402
 
 ADMIN = "admin-token-for-tests-0123456789"
 
 
-class StaticServer:
+class StaticServer(ScriptServer):
     def __init__(self, root, *extra):
-        self.root, self.extra = root, extra
-
-    def __enter__(self):
-        port_file = os.path.join(self.root, "..", f"static-port-{os.getpid()}-{id(self)}")
-        self.proc = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "static_server.py"),
-                                      self.root, port_file, *self.extra])
-        deadline = time.time() + 30
-        while not os.path.exists(port_file):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise AssertionError("static server did not start")
-            time.sleep(0.05)
-        with open(port_file) as f:
-            self.port = int(f.read())
-        os.unlink(port_file)
-        return self
+        super().__init__("static_server.py", os.path.dirname(os.path.abspath(root)), root, "PORT_FILE", *extra)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def __exit__(self, *exc):
-        os.kill(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 def sha512(path):

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, Server, TempDir, fixture, run  # noqa: E402
+from harness import BIN, Server, TempDir, fixture, run, wait_until  # noqa: E402
 from sync_servers import Fauxqs, S3rver, S3Writer, free_port, s3_event, stop_all, wait_for_port  # noqa: E402
 
 VALID = json.load(open(fixture("buildhub2", "valid-buildhub.json")))
@@ -31,16 +31,6 @@ def search_build_id(server, build_id):
     status, _, data = server.request("/api/search", "POST", body, {"Content-Type": "application/json"})
     assert status == 200, data
     return json.loads(data)["hits"]["total"]
-
-
-def wait_until(predicate, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class SigV4Proxy:

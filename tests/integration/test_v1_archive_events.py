@@ -10,11 +10,10 @@ import copy
 import json
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, TempDir, fixture  # noqa: E402
+from harness import Server, TempDir, fixture, wait_until  # noqa: E402
 from sync_servers import Fauxqs, stop_all  # noqa: E402
 from test_v1_inventory import REAL_ARCHIVE, ArchiveServer  # noqa: E402
 
@@ -56,16 +55,6 @@ def without_id(record, archive_url):
     out.pop("id", None)
     out["download"]["url"] = archive_url + out["download"]["url"][len(REAL_ARCHIVE):]
     return out
-
-
-def wait_until(predicate, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class V1ArchiveEvents(unittest.TestCase):

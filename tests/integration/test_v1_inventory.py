@@ -6,14 +6,11 @@ expected; a second run with the metadata cache asks the archive nothing; the pip
 import copy
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, TempDir, fixture, run  # noqa: E402
+from harness import ScriptServer, TempDir, fixture, run  # noqa: E402
 
 REAL_ARCHIVE = "https://archive.mozilla.org/"
 
@@ -75,24 +72,18 @@ def archive_content(records):
     return content
 
 
-class ArchiveServer:
+class ArchiveServer(ScriptServer):
+    """archive_server.py serving `content` ({path: answer}), which publish() can replace."""
+
     def __init__(self, d, content):
-        self.d = d
-        self.content_file = os.path.join(d, "archive.json")
+        self.content_file = os.path.join(d, "archive-%d.json" % id(self))
         with open(self.content_file, "w") as f:
             json.dump(content, f)
-        self.port_file = os.path.join(d, "archive.port")
+        super().__init__("archive_server.py", d, self.content_file, "PORT_FILE")
 
     def __enter__(self):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "archive_server.py"),
-                                      self.content_file, self.port_file])
-        deadline = time.time() + 30
-        while not os.path.exists(self.port_file):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise AssertionError("archive server did not start")
-            time.sleep(0.05)
-        with open(self.port_file) as f:
-            self.url = f"http://127.0.0.1:{int(f.read())}/"
+        super().__enter__()
+        self.url = "http://127.0.0.1:%d/" % self.port
         return self
 
     def publish(self, content):
@@ -101,14 +92,6 @@ class ArchiveServer:
         with open(tmp, "w") as f:
             json.dump(content, f)
         os.replace(tmp, self.content_file)
-
-    def asked(self):
-        with open(self.port_file + ".log") as f:
-            return f.read().split()
-
-    def __exit__(self, *exc):
-        os.kill(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 def localized(record, archive_url):

@@ -11,11 +11,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, TempDir, fixture, run  # noqa: E402
+from harness import ScriptServer, Server, TempDir, fixture, run  # noqa: E402
 from sync_servers import free_port, wait_for_port  # noqa: E402
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
@@ -45,24 +44,18 @@ def document(record):
     return {k: v for k, v in record.items() if k not in ("id", "last_modified", "schema")}
 
 
-class KintoServer:
+class KintoServer(ScriptServer):
+    """kinto_server.py serving `records`; fail_page(n) makes page n answer 503 (None: no more)."""
+
     def __init__(self, d, records):
-        self.d = d
-        self.records_file = os.path.join(d, "kinto-records.json")
-        with open(self.records_file, "w") as f:
+        records_file = os.path.join(d, "kinto-records.json")
+        with open(records_file, "w") as f:
             json.dump(records, f)
-        self.port_file = os.path.join(d, "kinto.port")
+        super().__init__("kinto_server.py", d, records_file, "PORT_FILE")
 
     def __enter__(self):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "kinto_server.py"),
-                                      self.records_file, self.port_file])
-        deadline = time.time() + 30
-        while not os.path.exists(self.port_file):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise AssertionError("kinto server did not start")
-            time.sleep(0.05)
-        with open(self.port_file) as f:
-            self.url = "http://127.0.0.1:%d/v1" % int(f.read())
+        super().__enter__()
+        self.url = "http://127.0.0.1:%d/v1" % self.port
         return self
 
     def fail_page(self, page):
@@ -71,14 +64,6 @@ class KintoServer:
         else:
             with open(self.port_file + ".fail", "w") as f:
                 f.write(str(page))
-
-    def asked(self):
-        with open(self.port_file + ".log") as f:
-            return f.read().split()
-
-    def __exit__(self, *exc):
-        os.kill(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 class PostgreSQL:
