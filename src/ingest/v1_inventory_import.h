@@ -14,10 +14,12 @@
 // inventories are published under "public/", so the key is looked for in the listing prefix and
 // whatever comes before it ("public/") is put in front, as v1's 'public/' + key.
 //
-// Failure: no dated folder, a manifest that is not one, or S3 failing after the client's retries
-// stops the run with that Status before anything is stored; a piece whose download does not match
-// its manifest, or whose gzip stream is damaged, is counted (bad_pieces) and the others go on; the
-// store failing stops the run (what was committed stays). Rows, metadata and documents that fail
+// Failure: no dated folder (kNotFound), a manifest that is not one, or S3 failing after the
+// client's retries while listing or reading manifests stops the run with that Status before
+// anything is stored; S3 failing on a piece stops the run after the rows read before it are
+// stored (kUnavailable); a piece whose download does not match its manifest, or whose gzip
+// stream is damaged, is counted (bad_pieces) and the others go on; the store failing stops the
+// run (what was committed stays). Rows, metadata and documents that fail
 // are counted and reported to the observer, never the end of the run.
 //
 // Ownership: borrows everything in InventoryImportDeps. Thread safety: one run at a time per
