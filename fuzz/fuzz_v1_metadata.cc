@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       "http://127.0.0.1/v1", {}, 10);
   if (auto page = kinto->read("")) {
     for (const auto& record : page->records) {
-      if (nlohmann::json::parse(record.json, nullptr, false).is_discarded()) __builtin_trap();
+      if (record.data.is_discarded()) __builtin_trap();  // only whole values come out of a page
     }
   }
   const nlohmann::json memo = nlohmann::json::parse(body, nullptr, false);

@@ -1,6 +1,5 @@
 #include "app/queue_consumer.h"
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/thread.h"
@@ -37,17 +36,8 @@ Result<std::unique_ptr<QueueConsumer>> QueueConsumer::create(const QueueConsumer
     net::HttpClientOptions archive_options = config.http;
     archive_options.service = "archive";
     c->archive_http_ = std::make_unique<net::HttpClient>(archive_options, &metrics, logger);
-    net::HttpClient* archive = c->archive_http_.get();
     c->archive_events_ = std::make_unique<v1::ArchiveEvents>(v1::ArchiveEventsOptions{
-        .get = [archive](const std::string& url) -> Result<v1::ArchiveAnswer> {
-          net::HttpCall call;
-          call.url = url;
-          call.headers = {{"Accept", "application/json"}, {"User-Agent", fmt::format("buildhub/{}", version_info().version)}};
-          call.max_response_bytes = 16u << 20;  // a listing or a metadata file
-          auto reply = archive->send(call);
-          if (!reply) return fail(reply.error());
-          return v1::ArchiveAnswer{.status = reply->status, .body = std::move(reply->body)};
-        },
+        .get = v1::archive_get_over_http(*c->archive_http_),
         .archive_url = config.v1_events->archive_url,
         .products = config.v1_events->products,
         .pending_file = config.v1_events->pending_file});

@@ -63,19 +63,6 @@ class StderrConverterObserver final : public v1::InventoryConverterObserver {
   bool quiet_;
 };
 
-// The archive over HTTP, as v1's fetch_json asked it.
-v1::ArchiveGet archive_getter(net::HttpClient& http) {
-  return [&http](const std::string& url) -> Result<v1::ArchiveAnswer> {
-    net::HttpCall call;
-    call.url = url;
-    call.headers = {{"Accept", "application/json"}, {"User-Agent", fmt::format("buildhub/{}", version_info().version)}};
-    call.max_response_bytes = 16u << 20;  // a listing or a metadata file
-    auto reply = http.send(call);
-    if (!reply) return fail(reply.error());
-    return v1::ArchiveAnswer{.status = reply->status, .body = std::move(reply->body)};
-  };
-}
-
 Status load_metadata_memo(v1::ArchiveMetadata& metadata, const std::string& path) {
   if (path.empty() || !std::filesystem::exists(path)) return Status();
   auto text = read_file(path, std::size_t{4} << 30);
@@ -102,7 +89,7 @@ std::optional<std::chrono::system_clock::time_point> min_last_modified(double mi
 int run_inventory_to_records(const InventoryToRecordsFlags& flags) {
   const auto started = std::chrono::steady_clock::now();
   net::HttpClient http(http_options(flags.http, "archive"), nullptr, nullptr);
-  v1::ArchiveMetadata metadata({.get = archive_getter(http), .archive_url = flags.archive_url});
+  v1::ArchiveMetadata metadata({.get = v1::archive_get_over_http(http), .archive_url = flags.archive_url});
   if (!flags.no_metadata) {
     if (Status loaded = load_metadata_memo(metadata, flags.metadata_cache); !loaded) return report_failure(loaded);
   }
@@ -263,7 +250,7 @@ int run_inventory(const InventoryFlags& flags) {
   net::HttpClient archive_http(http_options(flags.http, "archive"), &metrics, logger);
   const auto credentials = flags.no_sign_request ? std::nullopt : net::credentials_from_environment();
   net::S3Client s3(s3_http, *location, credentials);
-  v1::ArchiveMetadata metadata({.get = archive_getter(archive_http), .archive_url = flags.archive_url});
+  v1::ArchiveMetadata metadata({.get = v1::archive_get_over_http(archive_http), .archive_url = flags.archive_url});
   if (Status loaded = load_metadata_memo(metadata, metadata_cache); !loaded) return report_failure(loaded);
   Executor executor(ExecutorOptions{});
   InventoryImportOptions options;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
 #include "core/file_io.h"
 #include "core/json_nesting.h"
 #include "net/pg_connection.h"
@@ -19,11 +20,7 @@ std::string origin_of(std::string_view url) {
   const std::size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) return {};
   const std::size_t end = url.find_first_of("/?#", scheme + 3);
-  std::string out(url.substr(0, end));
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
+  return ascii_lowercase(url.substr(0, end));
 }
 
 class HttpReader final : public KintoPageReader {
@@ -45,15 +42,13 @@ class HttpReader final : public KintoPageReader {
     if (answer.status == 404) return fail(not_found(fmt::format("{}: no such bucket or collection (404)", url)));
     if (answer.status != 200) return fail(unavailable(fmt::format("{} answered {}", url, answer.status)));
     if (!json_nesting_within(answer.body, kMaxNesting)) return fail(unavailable(fmt::format("{}: the page nests too deeply", url)));
-    const nlohmann::json doc = nlohmann::json::parse(answer.body, nullptr, false);
+    nlohmann::json doc = nlohmann::json::parse(answer.body, nullptr, false);
     const auto data = doc.is_object() ? doc.find("data") : doc.end();
     if (!doc.is_object() || data == doc.end() || !data->is_array()) {
       return fail(unavailable(fmt::format("{}: not a Kinto records page ({{\"data\": [...]}})", url)));
     }
     KintoPage page;
-    for (const nlohmann::json& record : *data) {
-      page.records.push_back({.id = "", .json = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-    }
+    for (nlohmann::json& record : *data) page.records.push_back({.id = "", .last_modified = std::nullopt, .data = std::move(record)});
     page.next = answer.next_page;
     page.end = answer.next_page.empty();
     return page;
@@ -88,15 +83,12 @@ class DatabaseReader final : public KintoPageReader {
     KintoPage page;
     for (auto& row : rows.rows) {
       if (row.size() != 3 || !row[0] || !row[1]) continue;
-      // The data column holds the record without its id and last_modified: put them back.
+      // The data column holds the record without its id and last_modified (columns of their own).
+      std::optional<std::int64_t> last_modified;
+      if (row[2]) last_modified = std::strtoll(row[2]->c_str(), nullptr, 10);
       nlohmann::json data = json_nesting_within(*row[1], kMaxNesting) ? nlohmann::json::parse(*row[1], nullptr, false)
                                                                         : nlohmann::json();
-      if (data.is_object()) {
-        data["id"] = *row[0];
-        if (row[2]) data["last_modified"] = std::strtoll(row[2]->c_str(), nullptr, 10);
-      }
-      page.records.push_back({.id = *row[0], .json = data.is_object() ? data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                                                                     : *row[1]});
+      page.records.push_back({.id = *row[0], .last_modified = last_modified, .data = std::move(data)});
     }
     page.end = rows.rows.size() < page_size_;
     page.next = rows.rows.empty() ? from : *rows.rows.back()[0];
@@ -200,12 +192,15 @@ Result<KintoImportCounts> run_kinto_import(const KintoImportDeps& deps, const Ki
     for (KintoRecord& record : page.records) {
       IngestItem item;
       std::string id = record.id;
-      nlohmann::json doc = json_nesting_within(record.json, kMaxNesting) ? nlohmann::json::parse(record.json, nullptr, false)
-                                                                         : nlohmann::json();
+      nlohmann::json& doc = record.data;
       nlohmann::json metadata = base_metadata;
       if (doc.is_object()) {
         if (id.empty() && doc.contains("id") && doc["id"].is_string()) id = doc["id"].get<std::string>();
-        if (doc.contains("last_modified")) metadata["kinto_last_modified"] = doc["last_modified"];
+        if (record.last_modified) {
+          metadata["kinto_last_modified"] = *record.last_modified;
+        } else if (doc.contains("last_modified")) {
+          metadata["kinto_last_modified"] = doc["last_modified"];
+        }
         doc.erase("id");
         doc.erase("last_modified");
         doc.erase("schema");

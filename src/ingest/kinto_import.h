@@ -35,15 +35,20 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/executor.h"
 #include "ingest/pipeline.h"
 
 namespace bh {
 
-// One Kinto record as read: its id ("" when it is in the JSON, as over HTTP) and its JSON text.
+// One Kinto record as read, parsed once by the reader: its JSON value (an object, unless the
+// source holds something else), with its id and last_modified either in it (HTTP) or given
+// apart (the database keeps them in columns).
 struct KintoRecord {
-  std::string id;
-  std::string json;
+  std::string id = {};                            // "": in the JSON
+  std::optional<std::int64_t> last_modified = {};  // nullopt: in the JSON, if anywhere
+  nlohmann::json data = {};
 };
 
 // One page: its records, where the next page starts (an opaque resume point) and whether the

@@ -24,7 +24,7 @@ class FakeReader final : public KintoPageReader {
       return fail(unavailable("the server is down"));
     }
     KintoPage page;
-    for (std::size_t i = start; i < records_.size() && i < start + per_page_; ++i) page.records.push_back({.id = "", .json = records_[i]});
+    for (std::size_t i = start; i < records_.size() && i < start + per_page_; ++i) page.records.push_back({.id = "", .data = nlohmann::json::parse(records_[i])});
     const std::size_t next = std::min(records_.size(), start + per_page_);
     page.end = next >= records_.size();
     page.next = page.end ? "" : std::to_string(next);

@@ -108,7 +108,7 @@ void InventoryConverter::process_lines(const std::vector<std::string_view>& line
         if (!append_record_line(*result.record, options_.v1_format, out.document)) {
           out.document = document_of(result.record->to_json(), options_.v1_format);
         }
-        out.url = result.record->record.url;
+        out.url = std::move(result.record->record.url);  // the record is done with
       }
     }
   };

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/json_nesting.h"
+#include "core/version.h"
 
 namespace bh::v1 {
 namespace {
@@ -70,6 +71,17 @@ std::string remove_repack_suffixes(std::string_view platform) {
 }
 
 }  // namespace
+
+ArchiveGet archive_get_over_http(net::HttpClient& http) {
+  return [&http](const std::string& url) -> Result<ArchiveAnswer> {
+    net::HttpCall call;
+    call.url = url;
+    call.headers = {{"Accept", "application/json"}, {"User-Agent", fmt::format("buildhub/{}", version_info().version)}};
+    call.max_response_bytes = 16u << 20;
+    BH_ASSIGN_OR_RETURN(net::HttpReply reply, http.send(call));
+    return ArchiveAnswer{.status = reply.status, .body = std::move(reply.body)};
+  };
+}
 
 ArchiveMetadata::ArchiveMetadata(ArchiveMetadataOptions options) : options_(std::move(options)) {}
 

@@ -28,6 +28,7 @@
 
 #include "core/status.h"
 #include "core/sync.h"
+#include "net/http_client.h"
 #include "v1/path_rules.h"
 
 namespace bh::v1 {
@@ -50,6 +51,10 @@ struct ArchiveListing {
   std::vector<std::string> prefixes;  // sub-folders, "build1/"
   std::vector<ArchiveFile> files;
 };
+
+// The archive over HTTP, asked as v1's fetch_json asked it (Accept: application/json, our
+// User-Agent, at most 16 MiB: a listing or a metadata file). Borrows `http`.
+ArchiveGet archive_get_over_http(net::HttpClient& http);
 
 struct ArchiveMetadataOptions {
   ArchiveGet get;

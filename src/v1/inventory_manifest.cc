@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ascii.h"
+#include "core/hex.h"
 #include "core/json_nesting.h"
 
 namespace bh::v1 {
@@ -14,8 +15,6 @@ namespace {
 bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
-
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 }  // namespace
 
@@ -74,7 +73,7 @@ Result<InventoryManifest> parse_inventory_manifest(std::string_view text) {
     const auto md5 = file.find("MD5checksum");
     if (md5 == file.end() || !md5->is_string()) return bad("no MD5checksum");
     piece.md5 = md5->get<std::string>();
-    if (piece.md5.size() != 32 || !std::all_of(piece.md5.begin(), piece.md5.end(), is_hex)) {
+    if (piece.md5.size() != 32 || !std::all_of(piece.md5.begin(), piece.md5.end(), [](char c) { return hex_digit_value(c) >= 0; })) {
       return bad("MD5checksum is not 32 hex digits");
     }
     piece.md5 = ascii_lowercase(piece.md5);
