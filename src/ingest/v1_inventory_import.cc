@@ -118,10 +118,11 @@ Status read_piece(const std::filesystem::path& path, v1::InventoryConverter& con
   gzbuffer(file, 256 * 1024);
   v1::LineBlockReader reader([file](char* buffer, std::size_t capacity) -> Result<std::size_t> {
     const int n = gzread(file, buffer, static_cast<unsigned>(std::min<std::size_t>(capacity, 1u << 30)));
-    if (n < 0) {
-      int code = 0;
-      const char* message = gzerror(file, &code);
-      return fail(invalid_argument(fmt::format("damaged gzip stream: {}", message != nullptr ? message : "unknown error")));
+    int code = Z_OK;
+    const char* message = n <= 0 ? gzerror(file, &code) : nullptr;
+    // A stream cut short is no error to gzread: it ends, and only gzerror says Z_BUF_ERROR.
+    if (n < 0 || code != Z_OK) {
+      return fail(invalid_argument(fmt::format("damaged gzip stream: {}", message != nullptr && *message != 0 ? message : "unexpected end of file")));
     }
     return static_cast<std::size_t>(n);
   });

@@ -133,6 +133,18 @@ class V1InventoryFromS3(unittest.TestCase):
         self.assertIn("MD5", proc.stderr)
         self.assertEqual(summary["inserted"], len(self.expected))
 
+    def test_a_damaged_gzip_stream_is_a_bad_piece_and_the_rows_before_it_count(self):
+        prefix = "public/inventories/damaged/"
+        good = gzip.compress(open(fixture("buildhub1", "inventory-simple.csv"), "rb").read())
+        cut = good[: len(good) // 2]  # as the manifest says (its MD5), but not a whole gzip stream
+        S3Writer(self.s3.endpoint).put_many(BUCKET, [
+            (prefix + "2018-01-01T00-00Z/manifest.json", manifest([("inventories/damaged/data/cut.csv.gz", cut)])),
+            (prefix + "data/cut.csv.gz", cut)])
+        summary, proc = self.inventory(os.path.join(self.d, "data-damaged"), prefix=prefix, check=3)
+        self.assertEqual((summary["pieces"], summary["bad_pieces"]), (1, 1))
+        self.assertIn("damaged gzip stream", proc.stderr)
+        self.assertEqual(summary["rejected"], 0)
+
     def test_no_dated_folder_and_a_bad_manifest_are_clear_errors(self):
         data = os.path.join(self.d, "data-none")
         proc = run("inventory", "--data-dir", data, "--bucket", self.s3.url(BUCKET), "--no-sign-request",
