@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "core/version.h"
 #include "server/ingest_routes.h"
+#include "server/kinto_routes.h"
 #include "server/ops_routes.h"
 #include "server/page_routes.h"
 #include "server/partial_routes.h"
@@ -144,6 +145,12 @@ class ServeApp {
                                            .metrics = metrics_,
                                            .clock = clock_,
                                            .max_pending = config_.max_pending_searches}));
+    kinto_records_ = std::make_unique<v1::KintoRecords>(*store_, *search_);
+    modules_.push_back(make_kinto_routes({.records = *kinto_records_,
+                                          .executor = executor_,
+                                          .metrics = metrics_,
+                                          .max_page = 10000,
+                                          .max_pending = config_.max_pending_searches}));
     modules_.push_back(make_page_routes({.assets = std::move(page), .web_dir = config_.web_dir}));
     const VersionInfo v = version_info();
     modules_.push_back(make_ingest_routes(
@@ -171,6 +178,7 @@ class ServeApp {
   std::unique_ptr<NotifyingRecordStore> store_;
   Executor executor_;
   std::unique_ptr<search::SearchService> search_;
+  std::unique_ptr<v1::KintoRecords> kinto_records_;
   std::shared_ptr<const SchemaValidator> validator_;
   std::unique_ptr<Router> router_;
   std::vector<std::unique_ptr<RouteModule>> modules_;

@@ -3,7 +3,12 @@
 with Next-Page, and a real PostgreSQL (initdb + pg_ctl as the postgres user, a private port and
 socket directory) holding Kinto's records table. Every valid record is stored once; an invalid
 one is a rejection (or, with --skip-invalid, only counted); an import interrupted by a failing
-page, or stopped with --max-records, resumes where it stopped and reads nothing twice."""
+page, or stopped with --max-records, resumes where it stopped and reads nothing twice.
+
+Then Kinto's read API of `buildhub serve`, as v1's clients use it: the listing followed page by
+page through Next-Page (as Buildhub2's kinto-migration and kinto_http do), Kinto's filters and
+sorts, records by id, ETag/If-None-Match and _since, Kinto's error bodies; and our own
+import-kinto reading our server as it reads Kinto."""
 import json
 import os
 import shutil
@@ -12,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import ScriptServer, Server, TempDir, fixture, run  # noqa: E402
@@ -207,6 +213,114 @@ class ImportKinto(unittest.TestCase):
                    "$j$%s$j$, false);" % json.dumps({k: v for k, v in new.items() if k not in ("id", "last_modified")}))
             latest, _ = self.import_kinto(data, "--database", pg.url, "--page-size", "3", "--resume")
             self.assertEqual((latest["read"], latest["inserted"]), (1, 1))
+
+
+RECORDS_PATH = "/v1/buckets/build-hub/collections/releases/records"
+
+
+class KintoReadApi(unittest.TestCase):
+    """v1's records imported from a Kinto server, then read back through our Kinto API."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.records = [r for r in v1_records() if "build" in r]
+        cls.dir = TempDir().__enter__()
+        cls.data = os.path.join(cls.dir, "data")
+        with KintoServer(cls.dir, v1_records()) as kinto:
+            run("import-kinto", "--data-dir", cls.data, "--server", kinto.url, "--skip-invalid")
+        cls.server = Server(cls.data).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def follow(self, query):
+        """Every page of a listing through its Next-Page links (absolute URLs, as Kinto's):
+        the records, the pages' Total-Records and how many pages there were."""
+        url, records, totals, pages = self.server.url(RECORDS_PATH + query), [], set(), 0
+        while url:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                body = json.loads(resp.read())
+                url = resp.headers.get("Next-Page")
+                totals.add(int(resp.headers["Total-Records"]))
+                self.assertEqual(resp.headers["Access-Control-Allow-Origin"], "*")
+                self.assertIn("Next-Page", resp.headers["Access-Control-Expose-Headers"])
+            records += body["data"]
+            pages += 1
+            self.assertLess(pages, 100)
+        self.assertEqual(len(totals), 1)
+        return records, totals.pop(), pages
+
+    def expected(self, keep=lambda r: True):
+        return [{k: v for k, v in r.items() if k != "schema"} for r in self.records if keep(r)]
+
+    def test_listing_gives_back_kintos_records_ids_and_timestamps(self):
+        got, total, pages = self.follow("?_limit=4")
+        want = sorted(self.expected(), key=lambda r: -r["last_modified"])
+        self.assertEqual(got, [dict(sorted(r.items())) for r in got])  # nothing but the record's fields
+        self.assertEqual([r["id"] for r in got], [r["id"] for r in want])
+        self.assertEqual(got, want)
+        self.assertEqual(total, len(want))
+        self.assertEqual(pages, (len(want) + 3) // 4)
+        for r in want[:5]:
+            status, headers, body = self.server.get_json(RECORDS_PATH + "/" + r["id"])
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(json.dumps(body["data"])), r)
+            self.assertEqual(headers["ETag"], '"%d"' % r["last_modified"])
+
+    def test_filters_and_sorts_as_kinto(self):
+        linux = lambda r: r["target"]["platform"] == "linux-x86_64"  # noqa: E731
+        got, total, _ = self.follow("?target.platform=linux-x86_64&_sort=last_modified&_limit=3")
+        self.assertEqual(got, sorted(self.expected(linux), key=lambda r: r["last_modified"]))
+        self.assertEqual(total, len(got))
+        self.assertGreater(total, 1)
+        got, _, _ = self.follow("?in_target.locale=fr,en-US&_sort=-target.version,id&_limit=2")
+        want = sorted(self.expected(lambda r: r["target"]["locale"] in ("fr", "en-US")), key=lambda r: r["id"])
+        want = sorted(want, key=lambda r: r["target"]["version"], reverse=True)
+        self.assertEqual(got, want)
+        middle = sorted(r["last_modified"] for r in self.records)[len(self.records) // 2]
+        got, _, _ = self.follow('?_since="%d"&_sort=last_modified' % middle)
+        self.assertEqual([r["last_modified"] for r in got], sorted(r["last_modified"] for r in self.records if r["last_modified"] > middle))
+        got, _, _ = self.follow("?has_target.channel=true&not_target.channel=release&_fields=target.channel")
+        self.assertTrue(got)
+        for r in got:
+            self.assertEqual(set(r), {"id", "last_modified", "target"})
+            self.assertNotEqual(r["target"]["channel"], "release")
+
+    def test_zz_etag_and_new_records_since_it(self):  # last: it stores a record
+        status, headers, _ = self.server.get_json(RECORDS_PATH + "?_limit=1")
+        etag = headers["ETag"]
+        status, _, _ = self.server.request(RECORDS_PATH + "?_limit=1", headers={"If-None-Match": etag})
+        self.assertEqual(status, 304)
+        # A Buildhub2 record stored afterwards: v1's id computed from its URL, newer than all.
+        run("ingest", "--data-dir", self.data, fixture("buildhub2", "valid-buildhub-release-channel.json"))
+        new, _, _ = self.follow("?_since=%s" % etag.strip('"'))
+        self.assertEqual([r["id"] for r in new], ["firefox_70-0rc2_win64_en-us"])
+        self.assertGreater(new[0]["last_modified"], int(etag.strip('"')))
+        status, _, _ = self.server.request(RECORDS_PATH + "?_limit=1", headers={"If-None-Match": etag})
+        self.assertEqual(status, 200)
+
+    def test_errors_are_kintos(self):
+        for query, name in (("?_limit=x", "_limit"), ("?_since=yesterday", "_since"), ("?_token=%21", "_token"),
+                            ("?has_build.id=perhaps", "has_build.id"), ("?a%20b=1", "a b")):
+            status, _, body = self.server.get_json(RECORDS_PATH + query)
+            self.assertEqual((status, body["code"], body["errno"], body["error"]), (400, 400, 107, "Invalid parameters"), query)
+            self.assertEqual(body["details"][0]["name"], name)
+            self.assertEqual(body["details"][0]["location"], "querystring")
+        status, _, body = self.server.get_json(RECORDS_PATH + "/no_such_record")
+        self.assertEqual((status, body["errno"], body["details"]), (404, 110, {"id": "no_such_record", "resource_name": "record"}))
+        status, _, body = self.server.get_json("/v1/")
+        self.assertEqual((status, body["project_name"]), (200, "buildhub"))
+
+    def test_import_kinto_reads_our_api_as_it_reads_kinto(self):
+        with TempDir() as d:
+            copy = os.path.join(d, "copy")
+            summary = json.loads(run("import-kinto", "--data-dir", copy, "--server", self.server.url("/v1"),
+                                     "--page-size", "5").stdout)
+            docs, _ = stored(copy)
+            self.assertEqual(summary["inserted"], len(self.records))
+            self.assertEqual(sorted(docs, key=key), sorted(map(document, self.records), key=key))
 
 
 if __name__ == "__main__":
