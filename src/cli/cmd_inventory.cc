@@ -15,8 +15,10 @@
 #include "cli/commands.h"
 #include "cli/progress_line.h"
 #include "cli/signals.h"
+#include "core/bounded_queue.h"
 #include "core/file_io.h"
 #include "core/sync.h"
+#include "core/thread.h"
 #include "core/version.h"
 #include "ingest/v1_inventory.h"
 #include "ingest/v1_inventory_import.h"
@@ -113,15 +115,37 @@ int run_inventory_to_records(const InventoryToRecordsFlags& flags) {
       if (errno != EINTR) return fail(io_error(fmt::format("reading stdin: {}", std::strerror(errno))));
     }
   });
-  std::vector<std::string_view> lines;
-  for (bool more = true; more;) {
-    std::uint64_t over_long = 0;
-    auto read = reader.next(lines, over_long);
-    if (!read) return report_failure(read.error());
-    more = *read;
-    converter.add_over_long_lines(over_long);
-    converter.add_lines(lines);
+  if (flags.no_metadata) {
+    converter.use_text_sink([](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); });
   }
+  // The next block is read (on its own thread) while this one is converted; three blocks go
+  // round between the two, so no block's memory is allocated twice.
+  BoundedQueue<std::unique_ptr<v1::LineBlock>> filled(1);
+  BoundedQueue<std::unique_ptr<v1::LineBlock>> spare(3);
+  for (int i = 0; i < 3; ++i) spare.push(std::make_unique<v1::LineBlock>());
+  Status read_status;
+  {
+    std::jthread read_thread = start_thread("bh-read", [&] {
+      while (auto block = spare.pop()) {
+        auto more = reader.next(**block);
+        if (!more) {
+          read_status = more.error();
+          break;
+        }
+        const bool last = !*more;
+        filled.push(std::move(*block));
+        if (last) break;
+      }
+      filled.close();
+    });
+    while (auto block = filled.pop()) {
+      converter.add_over_long_lines((*block)->over_long);
+      converter.add_lines((*block)->lines);
+      spare.push(std::move(*block));
+    }
+    spare.close();
+  }
+  if (!read_status.ok()) return report_failure(read_status);
   converter.finish();
   std::fflush(stdout);
   if (!flags.no_metadata) {

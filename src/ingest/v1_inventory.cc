@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,10 @@ void InventoryConverter::add_over_long_lines(std::uint64_t count) {
 }
 
 void InventoryConverter::add_lines(const std::vector<std::string_view>& lines) {
+  if (text_sink_ && !options_.fetch_metadata) {
+    process_lines_to_text(lines);
+    return;
+  }
   process_lines(lines);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     LineResult& r = results_[i];
@@ -121,6 +126,68 @@ void InventoryConverter::process_lines(const std::vector<std::string_view>& line
   work(0, 0, std::min(lines.size(), per_thread));
 }
 
+// The text-sink path: each row thread parses its share of the lines (views, no copies), runs the
+// rules and writes the documents into its own buffer; the buffers are then handed over in order.
+void InventoryConverter::process_lines_to_text(const std::vector<std::string_view>& lines) {
+  // Rows differ in cost (a build costs the rules, most other files almost nothing), so the
+  // threads take small runs of lines in turn rather than a fixed half each: none waits long
+  // for another at the end of a block. Each run's output has its own buffer, kept in order.
+  constexpr std::size_t kRun = 256;
+  const std::size_t runs = (lines.size() + kRun - 1) / kRun;
+  if (outputs_.size() < runs) outputs_.resize(runs);
+  std::atomic<std::size_t> next_run{0};
+  auto work = [&](unsigned slot) {
+    const InventoryRowRules& rules = rules_[slot];
+    InventoryRowView row;
+    InventoryRow scratch;
+    for (std::size_t run; (run = next_run.fetch_add(1)) < runs;) {
+      ThreadOutput& out = outputs_[run];
+      out.text.clear();
+      out.counts = {};
+      out.bad_rows.clear();
+      const std::size_t end = std::min(lines.size(), (run + 1) * kRun);
+      for (std::size_t i = run * kRun; i < end; ++i) {
+        if (Status parsed = parse_inventory_line(lines[i], row, scratch); !parsed) {
+          ++out.counts.bad_rows;
+          out.bad_rows.emplace_back(i, parsed.message());
+          continue;
+        }
+        RowResult result = rules.process(row);
+        switch (result.outcome) {
+          case RowOutcome::kNotABuild: ++out.counts.not_builds; continue;
+          case RowOutcome::kBadPath: ++out.counts.bad_paths; continue;
+          case RowOutcome::kBadRow:
+            ++out.counts.bad_rows;
+            out.bad_rows.emplace_back(i, std::move(result.error));
+            continue;
+          case RowOutcome::kRecord: break;
+        }
+        if (!append_record_line(*result.record, options_.v1_format, out.text)) {
+          out.text += document_of(result.record->to_json(), options_.v1_format);
+        }
+        out.text += '\n';
+        ++out.counts.records;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 1; t < threads_ && t < runs; ++t) pool.push_back(start_thread("bh-inventory", [&work, t] { work(t); }));
+    work(0);
+  }
+  const std::uint64_t first_row = counts_.rows;
+  counts_.rows += lines.size();
+  for (std::size_t run = 0; run < runs; ++run) {
+    ThreadOutput& out = outputs_[run];
+    for (const auto& [index, reason] : out.bad_rows) observer_.on_bad_row(first_row + index + 1, reason);
+    counts_.records += out.counts.records;
+    counts_.not_builds += out.counts.not_builds;
+    counts_.bad_rows += out.counts.bad_rows;
+    counts_.bad_paths += out.counts.bad_paths;
+    if (!out.text.empty()) text_sink_(out.text);
+  }
+}
+
 // The batch's metadata with metadata_jobs requests in flight, then the documents in input order.
 void InventoryConverter::complete_batch() {
   if (batch_.empty()) return;
@@ -168,58 +235,72 @@ void InventoryConverter::complete_batch() {
 }
 
 Result<bool> LineBlockReader::next(std::vector<std::string_view>& lines, std::uint64_t& over_long) {
+  auto more = next(own_);
+  lines.swap(own_.lines);
+  over_long = own_.over_long;
+  return more;
+}
+
+Result<bool> LineBlockReader::next(LineBlock& out) {
   constexpr std::size_t kBlock = std::size_t{4} << 20;
   constexpr std::size_t kMaxLine = std::size_t{16} << 20;
-  lines.clear();
-  over_long = 0;
-  block_.swap(carry_);
+  out.lines.clear();
+  out.over_long = 0;
+  // out.text is a buffer that only grows (growing a string zero-fills; doing it once per block
+  // cost more than splitting the lines): its first `used` bytes are the block.
+  std::string& buffer = out.text;
+  std::size_t used = carry_.size();
+  if (buffer.size() < used + kBlock) buffer.resize(used + kBlock);
+  if (used > 0) std::memcpy(buffer.data(), carry_.data(), used);
   carry_.clear();
   bool at_end = false;
   bool skipping = false;  // inside an over-long line: drop input up to its newline
   std::size_t last_newline = std::string::npos;
   while (true) {
-    const std::size_t had = block_.size();
-    block_.resize(had + kBlock);
-    auto n = read_(block_.data() + had, kBlock);
-    if (!n) {
-      block_.resize(had);
-      return fail(n.error());
-    }
-    block_.resize(had + *n);
+    if (buffer.size() < used + kBlock) buffer.resize(used + kBlock);
+    auto n = read_(buffer.data() + used, kBlock);
+    if (!n) return fail(n.error());
     if (*n == 0) {
       at_end = true;
-      if (skipping) block_.clear();
+      if (skipping) used = 0;
       break;
     }
+    const std::size_t before = used;
+    used += *n;
     if (skipping) {
-      const std::size_t nl = block_.find('\n');
-      if (nl == std::string::npos) {
-        block_.clear();
+      const void* nl = std::memchr(buffer.data() + before, '\n', used - before);
+      if (nl == nullptr) {
+        used = 0;
         continue;
       }
-      block_.erase(0, nl + 1);
+      const std::size_t rest = static_cast<std::size_t>(buffer.data() + used - static_cast<const char*>(nl)) - 1;
+      std::memmove(buffer.data(), static_cast<const char*>(nl) + 1, rest);
+      used = rest;
       skipping = false;
     }
-    last_newline = block_.rfind('\n');
-    if (last_newline != std::string::npos) break;
-    if (block_.size() > kMaxLine) {
-      ++over_long;
+    const void* nl = used == 0 ? nullptr : memrchr(buffer.data(), '\n', used);
+    if (nl != nullptr) {
+      last_newline = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer.data());
+      break;
+    }
+    if (used > kMaxLine) {
+      ++out.over_long;
       skipping = true;
-      block_.clear();
+      used = 0;
     }
   }
-  const std::size_t end = at_end ? block_.size() : last_newline + 1;
-  if (!at_end) carry_.assign(block_, end, std::string::npos);
-  const std::string_view text(block_.data(), end);
+  const std::size_t end = at_end ? used : last_newline + 1;
+  if (!at_end) carry_.assign(buffer.data() + end, used - end);
+  const std::string_view text(buffer.data(), end);
   for (std::size_t at = 0; at < text.size();) {
-    std::size_t nl = text.find('\n', at);
-    if (nl == std::string_view::npos) nl = text.size();
+    const void* hit = std::memchr(text.data() + at, '\n', text.size() - at);
+    const std::size_t nl = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) : text.size();
     std::string_view line = text.substr(at, nl - at);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kMaxLine) {
-      ++over_long;  // it arrived whole in one block, but is just as long
+      ++out.over_long;  // it arrived whole in one block, but is just as long
     } else if (!line.empty()) {
-      lines.push_back(line);
+      out.lines.push_back(line);
     }
     at = nl + 1;
   }

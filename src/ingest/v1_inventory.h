@@ -58,6 +58,8 @@ class InventoryConverterObserver {
 // Receives one document (without a newline) at a time, in input order, with the build file's URL
 // (for messages about it). The document may be moved from.
 using InventoryRecordSink = std::function<void(std::string& document, const std::string& url)>;
+// Receives many documents at once, each followed by '\n', in input order.
+using InventoryTextSink = std::function<void(std::string_view documents)>;
 
 class InventoryConverter {
  public:
@@ -71,6 +73,10 @@ class InventoryConverter {
   void add_over_long_lines(std::uint64_t count);
   // Completes and hands over the records still waiting for metadata.
   void finish();
+  // Without metadata: hand the documents over a block at a time instead of one by one. The row
+  // threads then write them straight into per-thread buffers (no per-record objects), which is
+  // what makes `inventory-to-records --no-metadata` fast. Call before the first add_lines.
+  void use_text_sink(InventoryTextSink sink) { text_sink_ = std::move(sink); }
 
   const InventoryCounts& counts() const { return counts_; }
 
@@ -82,19 +88,36 @@ class InventoryConverter {
     std::string document;  // without metadata: the record's document, made on the row's thread
     std::string url;       // ... and its URL
   };
+  // One run of lines' output on the text-sink path.
+  struct ThreadOutput {
+    std::string text;
+    InventoryCounts counts;
+    std::vector<std::pair<std::size_t, std::string>> bad_rows;  // line index in the block, reason
+  };
   void process_lines(const std::vector<std::string_view>& lines);
+  void process_lines_to_text(const std::vector<std::string_view>& lines);
   void complete_batch();
 
   InventoryConverterOptions options_;
   ArchiveMetadata* metadata_;
   InventoryRecordSink sink_;
+  InventoryTextSink text_sink_;
   InventoryConverterObserver& observer_;
   unsigned threads_;
   std::vector<InventoryRowRules> rules_;  // one per thread: RE2 objects shared between threads serialise
   std::vector<LineResult> results_;       // reused from block to block
+  std::vector<ThreadOutput> outputs_;     // per run of lines, reused, on the text-sink path
   std::vector<InventoryRecord> batch_;
   std::vector<std::string> scanned_failed_;
   InventoryCounts counts_;
+};
+
+// A block of complete lines: the text and views of its lines into it. Reused from block to
+// block (its memory stays), so a reader and a converter can pass a few of them back and forth.
+struct LineBlock {
+  std::string text;  // a buffer: the lines point into its first bytes; what follows is unused
+  std::vector<std::string_view> lines;
+  std::uint64_t over_long = 0;  // lines skipped before these for being too long
 };
 
 // Splits a byte stream into blocks of complete lines (about 4 MiB each). A trailing "\r" is
@@ -106,13 +129,15 @@ class LineBlockReader {
   using Read = std::function<Result<std::size_t>(char* buffer, std::size_t capacity)>;
   explicit LineBlockReader(Read read) : read_(std::move(read)) {}
 
-  // The lines of the next block, as views valid until the next call; false once the input is
-  // exhausted (the last lines are still given). `over_long` counts the lines skipped before them.
+  // The next block into `block` (its views valid while it is not refilled); false once the
+  // input is exhausted (the last lines are still given).
+  Result<bool> next(LineBlock& block);
+  // The same into the reader's own block: views valid until the next call.
   Result<bool> next(std::vector<std::string_view>& lines, std::uint64_t& over_long);
 
  private:
   Read read_;
-  std::string block_;
+  LineBlock own_;
   std::string carry_;
 };
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -88,6 +89,56 @@ Status parse_inventory_line(std::string_view line, InventoryRow& row) {
   return {};
 }
 
+Status parse_inventory_line(std::string_view line, InventoryRowView& row, InventoryRow& scratch) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::array<std::string_view*, 5> fields = {&row.bucket, &row.key, &row.size, &row.last_modified, &row.etag};
+  std::size_t at = 0;
+  bool plain = true;
+  for (std::size_t f = 0; f < fields.size() && plain; ++f) {
+    if (at < line.size() && line[at] == '"') {
+      const std::size_t close = line.find('"', at + 1);
+      // A plain quoted field ends at a quote followed by a comma (or the line's end).
+      if (close == std::string_view::npos) {
+        plain = false;
+        break;
+      }
+      const std::size_t after = close + 1;
+      const bool last = f + 1 == fields.size();
+      if (last ? after != line.size() : (after >= line.size() || line[after] != ',')) {
+        plain = false;
+        break;
+      }
+      *fields[f] = line.substr(at + 1, close - at - 1);
+      at = after + 1;
+    } else {
+      std::size_t comma = line.find(',', at);
+      const bool last = f + 1 == fields.size();
+      if (last) {
+        if (comma != std::string_view::npos) {
+          plain = false;
+          break;
+        }
+        comma = line.size();
+      } else if (comma == std::string_view::npos) {
+        plain = false;
+        break;
+      }
+      const std::string_view field = line.substr(std::min(at, line.size()), comma - std::min(at, line.size()));
+      if (field.find('"') != std::string_view::npos) {
+        plain = false;
+        break;
+      }
+      *fields[f] = field;
+      at = comma + 1;
+    }
+  }
+  if (plain) return {};
+  // Anything unusual (doubled quotes, quotes inside fields, a wrong number of fields): the full reader.
+  BH_RETURN_IF_ERROR(parse_inventory_line(line, scratch));
+  row = {.bucket = scratch.bucket, .key = scratch.key, .size = scratch.size, .last_modified = scratch.last_modified, .etag = scratch.etag};
+  return {};
+}
+
 Result<InventoryRow> parse_inventory_line(std::string_view line) {
   InventoryRow row;
   if (Status parsed = parse_inventory_line(line, row); !parsed) return fail(parsed);
@@ -154,6 +205,13 @@ Result<InventoryTimestamp> parse_iso8601(std::string_view text) {
 }
 
 Result<std::int64_t> parse_inventory_size(std::string_view text) {
+  // S3 writes plain digits: read them without strtod (which needs a terminated copy). Up to 15
+  // digits, where a double (Python's float) holds every integer exactly.
+  if (!text.empty() && text.size() <= 15 && std::all_of(text.begin(), text.end(), is_digit)) {
+    std::int64_t value = 0;
+    for (const char c : text) value = value * 10 + (c - '0');
+    return value;
+  }
   const std::string copy(text);  // strtod needs a terminated string
   char* end = nullptr;
   errno = 0;
@@ -170,8 +228,12 @@ Result<std::int64_t> parse_inventory_size(std::string_view text) {
 InventoryRowRules::InventoryRowRules(InventoryRowFilter filter) : filter_(std::move(filter)) {}
 
 RowResult InventoryRowRules::process(const InventoryRow& row) const {
+  return process(InventoryRowView{.bucket = row.bucket, .key = row.key, .size = row.size, .last_modified = row.last_modified, .etag = row.etag});
+}
+
+RowResult InventoryRowRules::process(const InventoryRowView& row) const {
   RowResult out;
-  const std::string& key = row.key;
+  const std::string_view key = row.key;
   if (std::none_of(kFileExtensions.begin(), kFileExtensions.end(), [&](std::string_view ext) { return key.ends_with(ext); })) {
     return out;
   }
@@ -185,7 +247,7 @@ RowResult InventoryRowRules::process(const InventoryRow& row) const {
   const std::size_t first = key.find('/');
   if (first == std::string::npos) return out;
   const std::size_t second = key.find('/', first + 1);
-  const std::string_view product = std::string_view(key).substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  const std::string_view product = key.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
   if (std::find(filter_.products.begin(), filter_.products.end(), product) == filter_.products.end()) return out;
   std::string url = key_to_archive_url(key, filter_.archive_url);
   if (!rules_.is_build_url(product, url)) return out;
@@ -215,10 +277,25 @@ nlohmann::json InventoryRecord::to_json() const {
 
 namespace {
 
+// Eight bytes at a time (this runs on every field of every record). Each test is exact: it is
+// nonzero exactly when some byte of the word is a zero, or below n (n <= 128).
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+constexpr std::uint64_t has_zero_byte(std::uint64_t v) { return (v - kOnes) & ~v & kHighs; }
+constexpr std::uint64_t has_byte_below(std::uint64_t v, std::uint64_t n) { return (v - kOnes * n) & ~v & kHighs; }
+
 bool plain(std::string_view text) {
-  for (char c : text) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b >= 0x7f || c == '"' || c == '\\') return false;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, text.data() + i, 8);
+    const std::uint64_t bad = has_byte_below(w, 0x20) | (w & kHighs) | has_zero_byte(w ^ (kOnes * 0x7f)) |
+                              has_zero_byte(w ^ (kOnes * '"')) | has_zero_byte(w ^ (kOnes * '\\'));
+    if (bad != 0) return false;
+  }
+  for (; i < text.size(); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') return false;
   }
   return true;
 }

@@ -34,6 +34,17 @@ Result<InventoryRow> parse_inventory_line(std::string_view line);
 // The same into `row`, reusing its strings' memory (for loops over millions of lines).
 Status parse_inventory_line(std::string_view line, InventoryRow& row);
 
+// The same fields as views, for the hot loop: into the line itself when its fields are plainly
+// quoted (as S3 writes them), else into `scratch` (parsed as above). Same errors.
+struct InventoryRowView {
+  std::string_view bucket;
+  std::string_view key;
+  std::string_view size;
+  std::string_view last_modified;
+  std::string_view etag;
+};
+Status parse_inventory_line(std::string_view line, InventoryRowView& row, InventoryRow& scratch);
+
 // ciso8601's reading of S3's "2017-06-02T12:20:10.2Z": a date (YYYY-MM-DD or YYYYMMDD), then
 // optionally 'T' or ' ' and hh[:mm[:ss[.fraction]]], then optionally Z or +hh[:mm]/-hh[:mm].
 struct InventoryTimestamp {
@@ -91,6 +102,7 @@ class InventoryRowRules {
   explicit InventoryRowRules(InventoryRowFilter filter = {});
 
   RowResult process(const InventoryRow& row) const;
+  RowResult process(const InventoryRowView& row) const;
 
  private:
   InventoryRowFilter filter_;

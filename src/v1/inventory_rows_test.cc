@@ -140,6 +140,21 @@ TEST(V1InventoryRows, TheFastLineIsTheSameBytesAsTheDom) {
   std::string out = "kept";
   EXPECT_FALSE(append_record_line(*quoted.record, true, out));
   EXPECT_EQ(out, "kept");
+  // Every byte that needs escaping, at every position of the URL (the check reads eight bytes at
+  // a time): left to the DOM; every byte that does not: written.
+  auto base = rules.process(*parse_inventory_line(
+      R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0.tar.bz2","6","2017-06-02T15:20:10Z","m")"));
+  ASSERT_EQ(base.outcome, RowOutcome::kRecord);
+  for (int byte = 1; byte < 256; ++byte) {
+    const auto b = static_cast<unsigned char>(byte);
+    const bool needs_escape = b < 0x20 || b >= 0x7f || b == '"' || b == '\\';
+    for (std::size_t at = 0; at < 24; ++at) {
+      InventoryRecord r = *base.record;
+      r.record.url[at] = static_cast<char>(b);
+      std::string line;
+      EXPECT_EQ(append_record_line(r, false, line), !needs_escape) << "byte " << byte << " at " << at;
+    }
+  }
 }
 
 }  // namespace

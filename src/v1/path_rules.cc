@@ -1,6 +1,7 @@
 #include "v1/path_rules.h"
 
 #include <array>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -36,6 +37,18 @@ struct Pieces {
 
 Pieces split_pieces(std::string_view text, char separator, bool spaces_too) {
   Pieces out;
+  if (!spaces_too) {  // one separator: memchr finds each
+    std::size_t start = 0;
+    while (true) {
+      const void* hit = text.size() > start ? std::memchr(text.data() + start, separator, text.size() - start) : nullptr;
+      const std::size_t end = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) : text.size();
+      if (out.count < Pieces::kKept) out.at[out.count] = text.substr(start, end - start);
+      ++out.count;
+      if (!hit) break;
+      start = end + 1;
+    }
+    return out;
+  }
   std::size_t start = 0;
   for (std::size_t i = 0;; ++i) {
     if (i == text.size() || text[i] == separator || (spaces_too && text[i] == ' ')) {
@@ -98,11 +111,36 @@ std::string build_name_pattern(std::string_view product, bool with_zip) {
 
 }  // namespace
 
+bool has_excluded_suffix(std::string_view file_name) {
+  // `.` stops at a newline: only the first line can match, and `.+` needs one character first.
+  const std::string_view line = file_name.substr(0, file_name.find('\n'));
+  if (line.size() < 2) return false;
+  const std::string_view after_first = line.substr(1);
+  for (std::string_view word : {"sdk", "tests", "crashreporter", "stub", "source", "asan"}) {
+    if (after_first.find(word) != std::string_view::npos) return true;
+  }
+  const std::size_t gtk = after_first.find("gtk2");
+  return gtk != std::string_view::npos && after_first.find("xft", gtk + 5) != std::string_view::npos;
+}
+
+bool is_build_file_name(std::string_view file_name, std::string_view name, bool with_zip) {
+  if (file_name.size() <= name.size() || !file_name.starts_with(name) || file_name[name.size()] != '-') return false;
+  std::string_view body = file_name.substr(name.size() + 1);
+  if (!body.empty() && body.back() == '\n') body.remove_suffix(1);  // `\n?$`
+  if (body.find('\n') != std::string_view::npos) return false;     // `.` never takes one
+  for (std::string_view ext : kFileExtensions) {
+    if (!with_zip && ext == "zip") continue;
+    if (body.size() <= ext.size()) continue;  // `.+` takes at least one character
+    const std::string_view tail = body.substr(body.size() - ext.size());
+    bool same = true;
+    for (std::size_t i = 0; i < ext.size() && same; ++i) same = ext[i] == '.' || ext[i] == tail[i];
+    if (same) return true;
+  }
+  return false;
+}
+
 struct PathRules::Patterns {
   std::unique_ptr<RE2> exclude_names;
-  std::unique_ptr<RE2> exclude_suffixes;
-  // product (after aliasing) -> {with zip, without zip}
-  std::map<std::string, std::pair<std::unique_ptr<RE2>, std::unique_ptr<RE2>>, std::less<>> names;
 };
 
 std::string_view file_name_product(std::string_view product) {
@@ -122,11 +160,6 @@ PathRules::PathRules() : patterns_(std::make_unique<Patterns>()) {
       "candidates/archived|stylo-bindings|/1.0rc/|/releases/win../|dominspector|/test/|testing|%28.+%29|"
       "{}Installer\\.({}{{2,3}}\\-?{}{{0,3}})\\.exe)",
       kPySpace, kPyWord, kPyWord));
-  patterns_->exclude_suffixes = compile("^.+(sdk|tests|crashreporter|stub|gtk2.+xft|source|asan)");
-  for (const char* product : {"firefox", "thunderbird", "fennec"}) {
-    patterns_->names.emplace(product, std::make_pair(compile(build_name_pattern(product, true)),
-                                                     compile(build_name_pattern(product, false))));
-  }
 }
 
 PathRules::~PathRules() = default;
@@ -139,9 +172,9 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
   const bool with_zip = !contains(url, "win");  // "Only .exe for Windows"
   const std::string_view name = file_name_product(product);
   const std::string match_filename = lower_dashed(basename(url));
-  if (python_match(*patterns_->exclude_suffixes, match_filename)) return false;
-  if (auto it = patterns_->names.find(name); it != patterns_->names.end()) {
-    return python_match(with_zip ? *it->second.first : *it->second.second, match_filename);
+  if (has_excluded_suffix(match_filename)) return false;
+  if (name == "firefox" || name == "thunderbird" || name == "fennec") {
+    return is_build_file_name(match_filename, name, with_zip);
   }
   // A product outside v1's list goes into the pattern as v1 puts it, unescaped.
   const auto pattern = compile(build_name_pattern(name, with_zip));
@@ -230,7 +263,13 @@ nlohmann::json PathRecord::to_json() const {
 }
 
 std::string key_to_archive_url(std::string_view key, std::string_view archive_url) {
-  return std::string(archive_url) + replace_all(key, "+", " ");
+  std::string url;
+  url.reserve(archive_url.size() + key.size());
+  url.append(archive_url).append(key);
+  for (std::size_t i = archive_url.size(); i < url.size(); ++i) {
+    if (url[i] == '+') url[i] = ' ';
+  }
+  return url;
 }
 
 std::string archive_url(const ArchiveUrlRequest& request) {

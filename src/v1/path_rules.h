@@ -81,6 +81,14 @@ class PathRules {
   std::unique_ptr<Patterns> patterns_;
 };
 
+// Two of is_build_url's regexes on a build's file name (lower-cased, spaces made dashes), as
+// plain code because they run once per inventory row; path_rules_test checks them against the
+// regexes. `^.+(sdk|tests|crashreporter|stub|gtk2.+xft|source|asan)`:
+bool has_excluded_suffix(std::string_view file_name);
+// `^{name}-(.+)(zip|tar.gz|tar.bz2|dmg|apk|exe)\n?$` (zip only `with_zip`; the dots are regex
+// dots, as v1 wrote them):
+bool is_build_file_name(std::string_view file_name, std::string_view name, bool with_zip);
+
 // ARCHIVE_URL + key with '+' read as a space (inventory keys are form-encoded; %xx is kept).
 std::string key_to_archive_url(std::string_view key, std::string_view archive_url = kArchiveUrl);
 

@@ -1,8 +1,10 @@
 #include "v1/path_rules.h"
 
 #include <fstream>
+#include <random>
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include "test_support.h"
 
@@ -185,6 +187,59 @@ TEST(V1PathRules, NightlyTxtMetadata) {
   EXPECT_EQ((*stamp_only)["moz_source_stamp"], "55f39d8d866c");
   EXPECT_FALSE(parse_nightly_txt_metadata("<html>not found</html>"));
   EXPECT_FALSE(parse_nightly_txt_metadata(""));
+}
+
+// The two file-name regexes is_build_url no longer runs, against RE2 running them: names from the
+// archive's shapes, then many random splices of their pieces (newlines, dots, near misses).
+TEST(V1PathRules, FileNameMatchersAreTheRegexes) {
+  const RE2 excluded("^.+(sdk|tests|crashreporter|stub|gtk2.+xft|source|asan)");
+  const std::vector<std::string> seeds = {
+      "firefox-55.0a1.en-us.linux-x86_64.tar.bz2", "firefox-setup-55.0b9.exe", "firefox-55.0.tar.gz",
+      "fennec-55.0a1.multi.android-arm.apk", "thunderbird-52.0.zip", "firefox-52.0.sdk.tar.bz2",
+      "firefox-50.0.tests.zip", "firefox-50.0.crashreporter-symbols.zip", "firefox-50.0-stub.exe",
+      "firefox-1.5.gtk2+xft.tar.gz", "firefox-50.0.source.tar.xz", "firefox-50.0.asan.tar.bz2",
+      "firefox-\n.exe", "firefox-x.exe\n", "firefox-.exe", "firefox-xtarxgz", "sdkfirefox-1.dmg", "gtk2xft",
+      "firefox-1.0.dmg\n\n", "thunderbird-setup-1.exe", "fennec-1.apk", "firefox-gtk2.xft.zip", "s"};
+  std::mt19937 rng(17);
+  std::vector<std::string> names;
+  for (const auto& seed : seeds) {
+    std::string n;
+    for (std::size_t i = 0; i < seed.size(); ++i) {
+      if (seed[i] == '\\' && i + 1 < seed.size() && seed[i + 1] == 'n') {
+        n += '\n';
+        ++i;
+      } else {
+        n += seed[i];
+      }
+    }
+    names.push_back(n);
+  }
+  const std::size_t base = names.size();
+  for (int i = 0; i < 20000; ++i) {
+    const std::string& a = names[rng() % base];
+    const std::string& b = names[rng() % base];
+    const std::size_t cut_a = rng() % (a.size() + 1);
+    const std::size_t cut_b = rng() % (b.size() + 1);
+    std::string spliced = a.substr(0, cut_a) + b.substr(cut_b);
+    if (rng() % 4 == 0 && !spliced.empty()) spliced[rng() % spliced.size()] = "\n.-x"[rng() % 4];
+    names.push_back(spliced);
+  }
+  for (const char* product : {"firefox", "thunderbird", "fennec"}) {
+    for (bool with_zip : {true, false}) {
+      std::string alternatives;
+      for (std::string_view ext : kFileExtensions) {
+        if (!with_zip && ext == "zip") continue;
+        if (!alternatives.empty()) alternatives += '|';
+        alternatives += ext;
+      }
+      const RE2 name_re(std::string("^") + product + "-(.+)(" + alternatives + ")\\n?$");
+      ASSERT_TRUE(name_re.ok());
+      for (const auto& n : names) {
+        ASSERT_EQ(is_build_file_name(n, product, with_zip), RE2::PartialMatch(n, name_re)) << product << " " << with_zip << " [" << n << "]";
+      }
+    }
+  }
+  for (const auto& n : names) ASSERT_EQ(has_excluded_suffix(n), RE2::PartialMatch(n, excluded)) << "[" << n << "]";
 }
 
 }  // namespace
