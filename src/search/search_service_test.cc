@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "demo_records.h"
 #include "ingest/demo_data.h"
 #include "store/memory/memory_record_store.h"
 
@@ -17,17 +18,7 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-std::vector<NewRecord> demo_records(std::uint64_t seed, int n, const std::string& tag) {
-  DemoDataGenerator gen(seed);
-  std::vector<NewRecord> out;
-  for (int i = 0; i < n; ++i) {
-    NewRecord r;
-    r.build_hash = "v1:" + tag + std::to_string(i);
-    r.document = gen.next_document();
-    out.push_back(std::move(r));
-  }
-  return out;
-}
+using testing::demo_new_records;
 
 // A store whose reads fail while `failing` is set, as a database that went away would.
 class FlakyStore final : public RecordStore {
@@ -78,14 +69,14 @@ class SearchServiceTest : public ::testing::Test {
 
 TEST_F(SearchServiceTest, InsertsOfThisProcessAreInTheNextSearch) {
   auto notifying = std::make_unique<NotifyingRecordStore>(std::make_unique<MemoryRecordStore>());
-  ASSERT_TRUE(notifying->insert_batch(demo_records(1, 20, "a")));
+  ASSERT_TRUE(notifying->insert_batch(demo_new_records(1, 20, "a")));
   SearchService service(*notifying, executor_, system_clock(), options(1h));  // never polls
   notifying->add_listener([&](RecordId id) { service.notify_stored(id); });
   ASSERT_TRUE(service.load());
   EXPECT_EQ(total_of(service), 20);
   service.start_following({});
   for (int round = 1; round <= 5; ++round) {
-    ASSERT_TRUE(notifying->insert_batch(demo_records(100 + round, 30, "r" + std::to_string(round))));
+    ASSERT_TRUE(notifying->insert_batch(demo_new_records(100 + round, 30, "r" + std::to_string(round))));
     EXPECT_EQ(total_of(service), 20 + 30 * round) << "round " << round;
   }
   EXPECT_EQ(service.stats().last_record_id, 170);
@@ -97,7 +88,7 @@ TEST_F(SearchServiceTest, RecordsOfOtherProcessesArriveByPolling) {
   std::atomic<std::size_t> caught_up{0};
   service.start_following({.on_error = {}, .on_caught_up = [&](std::size_t n, auto, const IndexStats&) { caught_up += n; }});
   // Stored behind the service's back (no notification), as `buildhub ingest` in another process.
-  ASSERT_TRUE(inner_.insert_batch(demo_records(2, 50, "x")));
+  ASSERT_TRUE(inner_.insert_batch(demo_new_records(2, 50, "x")));
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (total_of(service) != 50 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(total_of(service), 50);
@@ -106,7 +97,7 @@ TEST_F(SearchServiceTest, RecordsOfOtherProcessesArriveByPolling) {
 
 TEST_F(SearchServiceTest, FollowerErrorsAreReportedAndRetriedWhileSearchesGoOn) {
   FlakyStore flaky(inner_);
-  ASSERT_TRUE(inner_.insert_batch(demo_records(3, 10, "a")));
+  ASSERT_TRUE(inner_.insert_batch(demo_new_records(3, 10, "a")));
   SearchService service(flaky, executor_, system_clock(), options(5ms));
   ASSERT_TRUE(service.load());
   std::atomic<int> errors{0};
@@ -116,7 +107,7 @@ TEST_F(SearchServiceTest, FollowerErrorsAreReportedAndRetriedWhileSearchesGoOn) 
                              errors.fetch_add(1);
                            },
                            .on_caught_up = {}});
-  ASSERT_TRUE(inner_.insert_batch(demo_records(4, 5, "b")));
+  ASSERT_TRUE(inner_.insert_batch(demo_new_records(4, 5, "b")));
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (errors.load() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(2ms);
   EXPECT_GT(errors.load(), 0);
@@ -127,7 +118,7 @@ TEST_F(SearchServiceTest, FollowerErrorsAreReportedAndRetriedWhileSearchesGoOn) 
 }
 
 TEST_F(SearchServiceTest, ATimeoutOfZeroAnswersTimedOutWithNothingMatched) {
-  ASSERT_TRUE(inner_.insert_batch(demo_records(5, 40, "a")));
+  ASSERT_TRUE(inner_.insert_batch(demo_new_records(5, 40, "a")));
   SearchService service(inner_, executor_, system_clock(), options(1h));
   ASSERT_TRUE(service.load());
   auto answer = service.search({.body = R"({"timeout":"0","query":{"match_all":{}}})"});
@@ -164,7 +155,7 @@ TEST_F(SearchServiceTest, TimeValuesParseAsElasticsearchsAndBadOnesAre400) {
 }
 
 TEST_F(SearchServiceTest, QueueTimeCountsAgainstTheBudget) {
-  ASSERT_TRUE(inner_.insert_batch(demo_records(6, 10, "a")));
+  ASSERT_TRUE(inner_.insert_batch(demo_new_records(6, 10, "a")));
   ManualClock clock;
   auto o = options(1h);
   o.max_search_time = 100ms;

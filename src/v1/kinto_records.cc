@@ -96,75 +96,60 @@ std::int64_t int_of(const std::string& text) {
   return v;
 }
 
+// Kinto's `*` pattern: `*` is any run; without one, the text may be anywhere in the value.
+bool like_matches(std::string_view value, std::string_view pattern) {
+  std::vector<std::string_view> parts;
+  while (true) {
+    const auto star = pattern.find('*');
+    parts.push_back(pattern.substr(0, star));
+    if (star == std::string_view::npos) break;
+    pattern.remove_prefix(star + 1);
+  }
+  const bool anchored = parts.size() > 1;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty()) continue;
+    if (anchored && i == 0) {
+      if (!value.starts_with(parts[i])) return false;
+      at = parts[i].size();
+    } else if (anchored && i + 1 == parts.size()) {
+      return value.size() >= at + parts[i].size() && value.ends_with(parts[i]);
+    } else {
+      const auto found = value.find(parts[i], at);
+      if (found == std::string_view::npos) return false;
+      at = found + parts[i].size();
+    }
+  }
+  return true;
+}
+
+// One filter on a Kinto field's value `v` (its text `text`), the filter's values read by `parse`.
+template <typename T, typename Parse>
+bool filter_matches(const KintoFilter& f, const T& v, std::string_view text, Parse parse) {
+  auto any_equal = [&] {
+    return std::any_of(f.values.begin(), f.values.end(), [&](const std::string& s) { return parse(s) == v; });
+  };
+  switch (f.op) {
+    case KintoOp::kEq: case KintoOp::kIn: return any_equal();
+    case KintoOp::kNot: case KintoOp::kExclude: return !any_equal();
+    case KintoOp::kMin: return v >= parse(f.values.front());
+    case KintoOp::kMax: return v <= parse(f.values.front());
+    case KintoOp::kLt: return v < parse(f.values.front());
+    case KintoOp::kGt: return v > parse(f.values.front());
+    case KintoOp::kLike: return like_matches(text, f.values.front());
+    case KintoOp::kHas: return f.present;  // every record has both
+  }
+  return false;
+}
+
 // Kinto's filters on its own fields, for one entry.
 bool entry_matches(const KintoEntry& e, const std::vector<KintoFilter>& filters) {
   for (const auto& f : filters) {
     if (!is_kinto_field(f.field)) continue;
-    if (f.op == KintoOp::kHas) {
-      if (!f.present) return false;  // every record has both
-      continue;
-    }
-    if (f.field == kKintoTimestampField) {
-      const std::int64_t v = e.last_modified;
-      auto any_equal = [&] {
-        return std::any_of(f.values.begin(), f.values.end(), [&](const std::string& s) { return int_of(s) == v; });
-      };
-      const std::int64_t x = int_of(f.values.front());
-      bool ok = true;
-      switch (f.op) {
-        case KintoOp::kEq: case KintoOp::kIn: ok = any_equal(); break;
-        case KintoOp::kNot: case KintoOp::kExclude: ok = !any_equal(); break;
-        case KintoOp::kMin: ok = v >= x; break;
-        case KintoOp::kMax: ok = v <= x; break;
-        case KintoOp::kLt: ok = v < x; break;
-        case KintoOp::kGt: ok = v > x; break;
-        case KintoOp::kLike: ok = std::to_string(v).find(f.values.front()) != std::string::npos; break;
-        case KintoOp::kHas: break;
-      }
-      if (!ok) return false;
-    } else {
-      const std::string& v = e.id;
-      auto any_equal = [&] { return std::find(f.values.begin(), f.values.end(), v) != f.values.end(); };
-      const std::string& x = f.values.front();
-      bool ok = true;
-      switch (f.op) {
-        case KintoOp::kEq: case KintoOp::kIn: ok = any_equal(); break;
-        case KintoOp::kNot: case KintoOp::kExclude: ok = !any_equal(); break;
-        case KintoOp::kMin: ok = v >= x; break;
-        case KintoOp::kMax: ok = v <= x; break;
-        case KintoOp::kLt: ok = v < x; break;
-        case KintoOp::kGt: ok = v > x; break;
-        case KintoOp::kLike: {
-          // `*` is any run; without one, anywhere.
-          std::vector<std::string_view> parts;
-          std::string_view rest = x;
-          while (true) {
-            const auto star = rest.find('*');
-            parts.push_back(rest.substr(0, star));
-            if (star == std::string_view::npos) break;
-            rest.remove_prefix(star + 1);
-          }
-          std::size_t at = 0;
-          const bool anchored = parts.size() > 1;
-          for (std::size_t i = 0; i < parts.size() && ok; ++i) {
-            if (parts[i].empty()) continue;
-            if (anchored && i == 0) {
-              ok = std::string_view(v).starts_with(parts[i]);
-              at = parts[i].size();
-            } else if (anchored && i + 1 == parts.size()) {
-              ok = v.size() >= at + parts[i].size() && std::string_view(v).ends_with(parts[i]);
-            } else {
-              const auto found = v.find(parts[i], at);
-              ok = found != std::string::npos;
-              at = found + parts[i].size();
-            }
-          }
-          break;
-        }
-        case KintoOp::kHas: break;
-      }
-      if (!ok) return false;
-    }
+    const bool ok = f.field == kKintoTimestampField
+                        ? filter_matches(f, e.last_modified, std::to_string(e.last_modified), int_of)
+                        : filter_matches(f, e.id, e.id, [](const std::string& s) -> const std::string& { return s; });
+    if (!ok) return false;
   }
   return true;
 }

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "demo_records.h"
 #include "ingest/demo_data.h"
 #include "store/memory/memory_record_store.h"
 
@@ -16,22 +17,12 @@ namespace {
 
 using json = nlohmann::json;
 
-std::vector<NewRecord> demo_records(std::uint64_t seed, int n, const std::string& tag) {
-  DemoDataGenerator gen(seed);
-  std::vector<NewRecord> out;
-  for (int i = 0; i < n; ++i) {
-    NewRecord r;
-    r.build_hash = "v1:" + tag + std::to_string(i);
-    r.document = gen.next_document();
-    out.push_back(std::move(r));
-  }
-  return out;
-}
+using testing::demo_new_records;
 
 class KintoRecordsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(store_.insert_batch(demo_records(7, 300, "d")));
+    ASSERT_TRUE(store_.insert_batch(demo_new_records(7, 300, "d")));
     search_ = std::make_unique<search::SearchService>(store_, executor_, system_clock(), search::SearchServiceOptions{});
     ASSERT_TRUE(search_->load());
     records_ = std::make_unique<KintoRecords>(store_, *search_);
@@ -127,7 +118,7 @@ TEST_F(KintoRecordsTest, SinceTheLastETagFindsExactlyTheNewRecords) {
   ASSERT_TRUE(nothing);
   EXPECT_EQ(nothing->total, 0u);
   EXPECT_EQ(nothing->data, "[]");
-  add(demo_records(8, 25, "new"));
+  add(demo_new_records(8, 25, "new"));
   auto fresh = all_pages({{"_since", "\"" + std::to_string(*before) + "\""}}, 10);
   EXPECT_EQ(fresh.size(), 25u);
   for (const auto& r : fresh) EXPECT_GT(r["last_modified"].get<std::int64_t>(), *before);
