@@ -80,6 +80,10 @@ class SyncBackfillTest(unittest.TestCase):
         if not os.path.isdir(d):
             return 0
         for name in os.listdir(d):
+            if ".tmp." in name:
+                # An atomic write's temporary file: the state it holds is not the state until
+                # the rename (a SIGKILL can land between the two and leave it behind).
+                continue
             try:
                 with open(os.path.join(d, name)) as f:
                     return json.load(f)["pages"]
