@@ -91,14 +91,15 @@ void InventoryConverter::process_lines(const std::vector<std::string_view>& line
   const std::size_t per_thread = (lines.size() + threads - 1) / threads;
   auto work = [&](unsigned slot, std::size_t begin, std::size_t end) {
     const InventoryRowRules& rules = rules_[slot];
-    InventoryRow row;
+    InventoryRowView row;
+    InventoryRow scratch;
     for (std::size_t i = begin; i < end; ++i) {
       LineResult& out = results_[i];
       out.outcome = RowOutcome::kNotABuild;
       out.record.reset();
       out.error.clear();
       out.document.clear();
-      if (Status parsed = parse_inventory_line(lines[i], row); !parsed) {
+      if (Status parsed = parse_inventory_line(lines[i], row, scratch); !parsed) {
         out.outcome = RowOutcome::kBadRow;
         out.error = parsed.message();
         continue;

@@ -14,13 +14,13 @@ constexpr std::string_view kRecordsPath = "/v1/buckets/build-hub/collections/rel
 constexpr std::string_view kExposedHeaders =
     "Alert, Backoff, Content-Length, ETag, Last-Modified, Next-Page, Retry-After, Total-Records";
 
-// Kinto's error body: code, errno, error, message and, for a parameter, which one.
-HttpResponse kinto_error(const Status& status) {
+// Kinto's error body: code, errno, error, message and, for a parameter, which one (or the
+// caller's `details`).
+HttpResponse kinto_error(const Status& status, nlohmann::json details = nullptr) {
   HttpResponse r;
   r.status = http_status(status.code());
   int errno_value = 999;
   std::string error = "Internal Server Error";
-  nlohmann::json details;
   switch (r.status) {
     case 400: {
       errno_value = 107;
@@ -156,10 +156,8 @@ class KintoRoutes final : public RouteModule {
     auto record = deps_.records.get(id);
     if (!record) return kinto_error(record.error());
     if (!*record) {
-      HttpResponse r = kinto_error(Status(Code::kNotFound, fmt::format("no record with id [{}]", id)));
-      nlohmann::json body = nlohmann::json::parse(r.body);
-      body["details"] = {{"id", id}, {"resource_name", "record"}};
-      r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      HttpResponse r = kinto_error(Status(Code::kNotFound, fmt::format("no record with id [{}]", id)),
+                                   {{"id", id}, {"resource_name", "record"}});
       r.set_header("Access-Control-Allow-Origin", "*");
       return r;
     }

@@ -117,8 +117,11 @@ Status add_filter(KintoQuery& q, std::string_view name, std::string_view value) 
     f.values.push_back(native_text(value));
   }
   if (f.field == kKintoTimestampField && f.op != KintoOp::kHas) {
-    for (const auto& v : f.values) {
-      if (!parse_int(v)) return bad_param(name, "The value should be integer.");
+    // Timestamps are kept as plain digits (an ETag's quotes gone), for from_chars downstream.
+    for (auto& v : f.values) {
+      const auto n = parse_int(v);
+      if (!n) return bad_param(name, "The value should be integer.");
+      v = std::to_string(*n);
     }
   }
   q.filters.push_back(std::move(f));

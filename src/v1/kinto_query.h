@@ -37,7 +37,7 @@ enum class KintoOp : std::uint8_t { kEq, kNot, kIn, kExclude, kMin, kMax, kLt, k
 struct KintoFilter {
   std::string field;
   KintoOp op = KintoOp::kEq;
-  std::vector<std::string> values = {};  // one, except for in_/exclude_
+  std::vector<std::string> values = {};  // one, except for in_/exclude_; last_modified's as digits
   bool present = true;                   // has_: true when the field must be there
 };
 

@@ -88,11 +88,10 @@ bool has_engine_filter(const KintoQuery& q) {
   return std::any_of(q.filters.begin(), q.filters.end(), [](const KintoFilter& f) { return !is_kinto_field(f.field); });
 }
 
-std::int64_t int_of(const std::string& text) {
-  std::string_view t = text;
-  if (t.size() >= 2 && t.front() == '"') t = t.substr(1, t.size() - 2);
+// A last_modified filter value: the parser keeps them as plain digits.
+std::int64_t int_of(const std::string& digits) {
   std::int64_t v = 0;
-  std::from_chars(t.data(), t.data() + t.size(), v);
+  std::from_chars(digits.data(), digits.data() + digits.size(), v);
   return v;
 }
 
@@ -421,6 +420,17 @@ Result<KintoPage> KintoRecords::list(const KintoListRequest& request) {
 
 namespace {
 
+nlohmann::json engine_sort(const std::vector<KintoSortKey>& sort);
+
+// The search for a query's record-field filters, sorted by its record-field keys then store id;
+// hits without their documents (the page's records are read from the store).
+nlohmann::json engine_body(const KintoQuery& q, bool track_total_hits) {
+  return {{"query", filters_to_engine_query(q)},
+          {"sort", engine_sort(q.sort)},
+          {"_source", false},
+          {"track_total_hits", track_total_hits}};
+}
+
 nlohmann::json engine_sort(const std::vector<KintoSortKey>& sort) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& key : sort) {
@@ -467,10 +477,7 @@ Result<EngineAnswer> ask_engine(search::SearchService& search, const nlohmann::j
 Result<KintoPage> KintoRecords::list_by_engine(const KintoListRequest& request) {
   const KintoQuery& q = request.query;
   const CandidateOrder order(q.sort);
-  nlohmann::json body = {{"query", filters_to_engine_query(q)},
-                         {"sort", engine_sort(q.sort)},
-                         {"_source", false},
-                         {"track_total_hits", true}};
+  nlohmann::json body = engine_body(q, true);
   if (q.after) {
     if (!order.from_cursor<Candidate>(*q.after)) return fail(invalid_cursor());
     body["search_after"] = *q.after;
@@ -523,11 +530,8 @@ Result<KintoPage> KintoRecords::list_in_memory(const KintoListRequest& request) 
       std::any_of(q.sort.begin(), q.sort.end(), [](const KintoSortKey& k) { return !is_kinto_field(k.field); });
   std::vector<Candidate> matches;
   if (has_engine_filter(q) || doc_sort) {
-    nlohmann::json body = {{"query", filters_to_engine_query(q)},
-                           {"sort", engine_sort(q.sort)},
-                           {"_source", false},
-                           {"track_total_hits", false},
-                           {"size", kEngineBatch}};
+    nlohmann::json body = engine_body(q, false);
+    body["size"] = kEngineBatch;
     while (true) {
       BH_ASSIGN_OR_RETURN(EngineAnswer answer, ask_engine(search_, body));
       for (auto& hit : answer.hits) {
