@@ -33,7 +33,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)bh::v1::parse_nightly_txt_metadata(text);
   (void)bh::v1::parse_iso8601(text);
   (void)bh::v1::parse_inventory_size(text);
-  // The input as an inventory CSV line.
+  // The input as an inventory CSV line. The hot loop's view parser reads exactly what the full
+  // reader reads: the same fields, or the same refusal.
+  bh::v1::InventoryRowView view;
+  bh::v1::InventoryRow scratch;
+  const bh::Status viewed = bh::v1::parse_inventory_line(text, view, scratch);
+  const auto full = bh::v1::parse_inventory_line(text);
+  if (viewed.is_ok() != full.has_value()) __builtin_trap();
+  if (full && (view.bucket != full->bucket || view.key != full->key || view.size != full->size ||
+               view.last_modified != full->last_modified || view.etag != full->etag)) {
+    __builtin_trap();
+  }
   if (auto row = bh::v1::parse_inventory_line(text)) {
     const auto result = row_rules.process(*row);
     if ((result.outcome == bh::v1::RowOutcome::kRecord) != result.record.has_value()) __builtin_trap();

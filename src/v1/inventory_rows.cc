@@ -89,7 +89,8 @@ Status parse_inventory_line(std::string_view line, InventoryRow& row) {
   return {};
 }
 
-Status parse_inventory_line(std::string_view line, InventoryRowView& row, InventoryRow& scratch) {
+Status parse_inventory_line(std::string_view whole_line, InventoryRowView& row, InventoryRow& scratch) {
+  std::string_view line = whole_line;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::array<std::string_view*, 5> fields = {&row.bucket, &row.key, &row.size, &row.last_modified, &row.etag};
   std::size_t at = 0;
@@ -134,7 +135,8 @@ Status parse_inventory_line(std::string_view line, InventoryRowView& row, Invent
   }
   if (plain) return {};
   // Anything unusual (doubled quotes, quotes inside fields, a wrong number of fields): the full reader.
-  BH_RETURN_IF_ERROR(parse_inventory_line(line, scratch));
+  // The full reader drops the one trailing "\r" itself: give it the line as it came.
+  BH_RETURN_IF_ERROR(parse_inventory_line(whole_line, scratch));
   row = {.bucket = scratch.bucket, .key = scratch.key, .size = scratch.size, .last_modified = scratch.last_modified, .etag = scratch.etag};
   return {};
 }

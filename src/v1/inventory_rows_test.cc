@@ -113,6 +113,36 @@ TEST(V1InventoryRows, FiltersComeFirstAndBadRowsAreReported) {
             RowOutcome::kBadPath);
 }
 
+TEST(V1InventoryRows, TheViewParserReadsWhatTheFullReaderReads) {
+  const std::vector<std::string> lines = {
+      R"("b","pub/firefox/releases/52.0/linux-x86_64/fr/firefox-52.0.tar.bz2","6","2017-06-02T15:20:10Z","m")",
+      "b,pub/x.exe,6,2017-06-02T15:20:10Z,m\r",
+      R"("b","pub/a ""quoted"" name.exe","6","2017","m")",  // doubled quotes: the full reader's
+      R"("b","pub/x,y.exe","6","2017","")",
+      R"(b,pu"b/x.exe,6,2017,m)",                           // a quote inside an unquoted field
+      R"("b","pub/x.exe","6","2017")",                      // four fields
+      R"("b","pub/x.exe","6","2017","m","extra")",
+      R"("b","pub/x.exe)",                                  // ends inside quotes
+      "\"b\"\"\",\"pub/x.exe\",6,2017,m\r\r",                  // found by fuzz_v1_paths: one "\r" dropped, not two
+      ""};
+  for (const auto& line : lines) {
+    InventoryRowView view;
+    InventoryRow scratch;
+    const Status viewed = parse_inventory_line(line, view, scratch);
+    const auto full = parse_inventory_line(line);
+    ASSERT_EQ(viewed.is_ok(), full.has_value()) << line;
+    if (!full) {
+      EXPECT_EQ(viewed.message(), full.error().message()) << line;
+      continue;
+    }
+    EXPECT_EQ(view.bucket, full->bucket) << line;
+    EXPECT_EQ(view.key, full->key) << line;
+    EXPECT_EQ(view.size, full->size) << line;
+    EXPECT_EQ(view.last_modified, full->last_modified) << line;
+    EXPECT_EQ(view.etag, full->etag) << line;
+  }
+}
+
 TEST(V1InventoryRows, TheFastLineIsTheSameBytesAsTheDom) {
   const InventoryRowRules rules;
   int checked = 0;
