@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "v1/inventory_rows.h"
 #include "v1/path_rules.h"
+#include "v1/url_facts.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bh::v1::PathRules rules;
@@ -19,6 +21,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)bh::v1::is_nightly_build_metadata(product, url);
     (void)bh::v1::is_rc_build_metadata(product, url);
   }
+  // The one-pass scan answers what a search for each word answers.
+  const bh::v1::UrlFacts facts = bh::v1::scan_url(text);
+  constexpr std::pair<std::string_view, bh::v1::UrlWord> kWords[] = {
+      {"nightly", bh::v1::UrlWord::kNightly},       {"mozilla-central", bh::v1::UrlWord::kMozillaCentral},
+      {"comm-central", bh::v1::UrlWord::kCommCentral}, {"win", bh::v1::UrlWord::kWin},
+      {"candidates", bh::v1::UrlWord::kCandidates}, {"funnelcake", bh::v1::UrlWord::kFunnelcake},
+      {"aurora", bh::v1::UrlWord::kAurora},         {"devedition", bh::v1::UrlWord::kDevedition},
+      {"old-id", bh::v1::UrlWord::kOldId}};
+  for (const auto& [word, id] : kWords) {
+    if (facts.has(id) != (text.find(word) != std::string_view::npos)) __builtin_trap();
+  }
+  bool hinted = false;
+  for (std::string_view hint : bh::v1::excluded_name_hints()) hinted = hinted || text.find(hint) != std::string_view::npos;
+  if (facts.has(bh::v1::UrlWord::kExcludedNameHint) != hinted) __builtin_trap();
   if (auto record = rules.record_from_url(url)) {
     if (record->url != url) __builtin_trap();
     auto id = bh::v1::build_record_id(*record);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
 
 #include "core/byte_view.h"
 #include "core/status.h"
@@ -19,6 +20,10 @@ namespace bh {
 class MappedFile {
  public:
   static Result<MappedFile> open(const std::filesystem::path& path, std::uint64_t max_bytes);
+  // The whole file behind an open descriptor (which the caller keeps owning; the mapping does
+  // not need it afterwards). kInvalidArgument when it is not a regular file; `name` is used in
+  // errors.
+  static Result<MappedFile> map(int fd, std::string_view name, std::uint64_t max_bytes);
 
   MappedFile() = default;
   MappedFile(MappedFile&& other) noexcept;

@@ -242,9 +242,49 @@ Result<bool> LineBlockReader::next(std::vector<std::string_view>& lines, std::ui
   return more;
 }
 
+namespace {
+
+constexpr std::size_t kBlock = std::size_t{4} << 20;
+constexpr std::size_t kMaxLine = std::size_t{16} << 20;
+
+// The lines of `text` (complete lines; the last may lack its newline) into `out`.
+void split_lines(std::string_view text, LineBlock& out) {
+  for (std::size_t at = 0; at < text.size();) {
+    const void* hit = std::memchr(text.data() + at, '\n', text.size() - at);
+    const std::size_t nl = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) : text.size();
+    std::string_view line = text.substr(at, nl - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > kMaxLine) {
+      ++out.over_long;  // it arrived whole in one block, but is just as long
+    } else if (!line.empty()) {
+      out.lines.push_back(line);
+    }
+    at = nl + 1;
+  }
+}
+
+}  // namespace
+
+Result<bool> LineBlockReader::next_from_memory(LineBlock& out) {
+  out.lines.clear();
+  out.over_long = 0;
+  if (whole_input_.empty()) return false;
+  // About kBlock bytes, up to and including a newline; a line longer than the block is taken
+  // whole (split_lines counts it when it is over kMaxLine).
+  std::size_t end = std::min(kBlock, whole_input_.size());
+  if (end < whole_input_.size()) {
+    const void* nl = std::memchr(whole_input_.data() + end, '\n', whole_input_.size() - end);
+    end = nl == nullptr ? whole_input_.size() : static_cast<std::size_t>(static_cast<const char*>(nl) - whole_input_.data()) + 1;
+  }
+  const std::string_view text = whole_input_.substr(0, end);
+  whole_input_.remove_prefix(end);
+  if (prepare_) prepare_(text);
+  split_lines(text, out);
+  return !whole_input_.empty();
+}
+
 Result<bool> LineBlockReader::next(LineBlock& out) {
-  constexpr std::size_t kBlock = std::size_t{4} << 20;
-  constexpr std::size_t kMaxLine = std::size_t{16} << 20;
+  if (from_memory_) return next_from_memory(out);
   out.lines.clear();
   out.over_long = 0;
   // out.text is a buffer that only grows (growing a string zero-fills; doing it once per block
@@ -292,19 +332,7 @@ Result<bool> LineBlockReader::next(LineBlock& out) {
   }
   const std::size_t end = at_end ? used : last_newline + 1;
   if (!at_end) carry_.assign(buffer.data() + end, used - end);
-  const std::string_view text(buffer.data(), end);
-  for (std::size_t at = 0; at < text.size();) {
-    const void* hit = std::memchr(text.data() + at, '\n', text.size() - at);
-    const std::size_t nl = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) : text.size();
-    std::string_view line = text.substr(at, nl - at);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > kMaxLine) {
-      ++out.over_long;  // it arrived whole in one block, but is just as long
-    } else if (!line.empty()) {
-      out.lines.push_back(line);
-    }
-    at = nl + 1;
-  }
+  split_lines(std::string_view(buffer.data(), end), out);
   return !at_end;
 }
 

@@ -128,6 +128,11 @@ class LineBlockReader {
   // Reads up to `capacity` bytes into `buffer`; 0 at the end of the input.
   using Read = std::function<Result<std::size_t>(char* buffer, std::size_t capacity)>;
   explicit LineBlockReader(Read read) : read_(std::move(read)) {}
+  // Lines straight out of `whole_input` (a mapped file, say): blocks are views into it, nothing
+  // is copied. `whole_input` must outlive the blocks. `prepare(text)`, when given, is called
+  // with each block's text before it is split (to prefault a mapping on the reading thread).
+  explicit LineBlockReader(std::string_view whole_input, std::function<void(std::string_view)> prepare = {})
+      : whole_input_(whole_input), prepare_(std::move(prepare)), from_memory_(true) {}
 
   // The next block into `block` (its views valid while it is not refilled); false once the
   // input is exhausted (the last lines are still given).
@@ -136,7 +141,12 @@ class LineBlockReader {
   Result<bool> next(std::vector<std::string_view>& lines, std::uint64_t& over_long);
 
  private:
+  Result<bool> next_from_memory(LineBlock& block);
+
   Read read_;
+  std::string_view whole_input_;
+  std::function<void(std::string_view)> prepare_;
+  bool from_memory_ = false;
   LineBlock own_;
   std::string carry_;
 };

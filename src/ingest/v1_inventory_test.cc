@@ -50,6 +50,54 @@ TEST(LineBlockReader, AnOverLongLineIsCountedAndSkipped) {
   EXPECT_EQ(all, (std::vector<std::string>{"first", "last"}));
 }
 
+// Reading from memory (a mapped file) gives exactly the lines and counts that reading the same
+// bytes through the stream reader gives: CR LF, blank lines, no final newline, lines across the
+// 4 MiB block boundary, an over-long line.
+TEST(LineBlockReader, FromMemoryReadsWhatTheStreamReaderReads) {
+  std::string text = "a,1\r\n\n\r\nb,2\r\r\n";
+  while (text.size() < (9u << 20)) text += "row," + std::to_string(text.size()) + (text.size() % 7 == 0 ? "\r\n" : "\n");
+  text += std::string((16u << 20) + 3, 'y') + "\nafter\nlast-without-newline";
+  auto read_all = [](LineBlockReader& reader, std::uint64_t& skipped, std::size_t& blocks) {
+    std::vector<std::string> all;
+    LineBlock block;
+    for (bool more = true; more;) {
+      auto read = reader.next(block);
+      EXPECT_TRUE(read);
+      if (!read) break;
+      more = *read;
+      ++blocks;
+      skipped += block.over_long;
+      for (auto l : block.lines) all.emplace_back(l);
+    }
+    return all;
+  };
+  std::uint64_t stream_skipped = 0, memory_skipped = 0;
+  std::size_t stream_blocks = 0, memory_blocks = 0;
+  std::vector<std::string_view> prepared;
+  LineBlockReader stream(reader_of(text, 1u << 20));
+  LineBlockReader memory(text, [&](std::string_view block) { prepared.push_back(block); });
+  const auto from_stream = read_all(stream, stream_skipped, stream_blocks);
+  const auto from_memory = read_all(memory, memory_skipped, memory_blocks);
+  EXPECT_EQ(from_memory, from_stream);
+  EXPECT_EQ(memory_skipped, 1u);
+  EXPECT_EQ(stream_skipped, 1u);
+  EXPECT_EQ(from_memory.back(), "last-without-newline");
+  EXPECT_GT(memory_blocks, 2u);
+  // Every byte was handed to `prepare` once, in order.
+  std::size_t covered = 0;
+  for (std::string_view block : prepared) {
+    EXPECT_EQ(block.data(), text.data() + covered);
+    covered += block.size();
+  }
+  EXPECT_EQ(covered, text.size());
+  LineBlockReader empty(std::string_view{});
+  LineBlock block;
+  auto read = empty.next(block);
+  ASSERT_TRUE(read);
+  EXPECT_FALSE(*read);
+  EXPECT_TRUE(block.lines.empty());
+}
+
 TEST(LineBlockReader, AReadErrorIsTheCallersError) {
   LineBlockReader reader([](char*, std::size_t) -> Result<std::size_t> { return fail(io_error("disk gone")); });
   std::vector<std::string_view> lines;

@@ -252,8 +252,9 @@ RowResult InventoryRowRules::process(const InventoryRowView& row) const {
   const std::string_view product = key.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
   if (std::find(filter_.products.begin(), filter_.products.end(), product) == filter_.products.end()) return out;
   std::string url = key_to_archive_url(key, filter_.archive_url);
-  if (!rules_.is_build_url(product, url)) return out;
-  auto record = rules_.record_from_url(std::move(url));
+  const UrlFacts facts = scan_url(url);
+  if (!rules_.is_build_url(product, url, facts)) return out;
+  auto record = rules_.record_from_url(std::move(url), facts);
   if (!record) {
     out.outcome = RowOutcome::kBadPath;
     out.error = record.error().message();

@@ -167,9 +167,13 @@ PathRules::PathRules(PathRules&&) noexcept = default;
 PathRules& PathRules::operator=(PathRules&&) noexcept = default;
 
 bool PathRules::is_build_url(std::string_view product, std::string_view url) const {
-  if (contains(url, "nightly") && !contains(url, "mozilla-central") && !contains(url, "comm-central")) return false;
-  if (python_match(*patterns_->exclude_names, url)) return false;
-  const bool with_zip = !contains(url, "win");  // "Only .exe for Windows"
+  return is_build_url(product, url, scan_url(url));
+}
+
+bool PathRules::is_build_url(std::string_view product, std::string_view url, const UrlFacts& facts) const {
+  if (facts.has(UrlWord::kNightly) && !facts.has(UrlWord::kMozillaCentral) && !facts.has(UrlWord::kCommCentral)) return false;
+  if (facts.has(UrlWord::kExcludedNameHint) && python_match(*patterns_->exclude_names, url)) return false;
+  const bool with_zip = !facts.has(UrlWord::kWin);  // "Only .exe for Windows"
   const std::string_view name = file_name_product(product);
   const std::string match_filename = lower_dashed(basename(url));
   if (has_excluded_suffix(match_filename)) return false;
@@ -182,6 +186,11 @@ bool PathRules::is_build_url(std::string_view product, std::string_view url) con
 }
 
 Result<PathRecord> PathRules::record_from_url(std::string url_text) const {
+  const UrlFacts facts = scan_url(url_text);
+  return record_from_url(std::move(url_text), facts);
+}
+
+Result<PathRecord> PathRules::record_from_url(std::string url_text, const UrlFacts& facts) const {
   PathRecord record;
   record.url = std::move(url_text);
   const std::string_view url = record.url;  // the pieces below are views into the record's URL
@@ -207,12 +216,12 @@ Result<PathRecord> PathRules::record_from_url(std::string url_text) const {
     platform = lower_dashed(name_parts[3]);
     return true;
   };
-  if (contains(url, "nightly")) {
+  if (facts.has(UrlWord::kNightly)) {
     if (!from_file_name()) return missing("version, locale and platform in its file name");
     if (parts.size() < 9) return missing("ninth segment (the nightly's folder)");
     const std::string folder = lower_dashed(parts[8]);
     if (contains(folder, "android-api")) platform = join(split_pieces(folder, '-', true), 8, 11, "-");
-  } else if (contains(url, "candidates")) {
+  } else if (facts.has(UrlWord::kCandidates)) {
     if (parts.size() < 10) return missing("platform and locale folders after the candidates build");
     version.assign(strip_chars(lower_dashed(parts[6]), "-candidates")).append("rc").append(strip_chars(lower_dashed(parts[7]), "build"));
     platform = lower_dashed(parts[8]);
@@ -225,7 +234,7 @@ Result<PathRecord> PathRules::record_from_url(std::string url_text) const {
     }
   } else if (parts.size() < 9) {
     if (!from_file_name()) return missing("version, locale and platform in its file name");
-  } else if (contains(url, "funnelcake") && parts.size() == 11) {
+  } else if (facts.has(UrlWord::kFunnelcake) && parts.size() == 11) {
     version = lower_dashed(parts[6]);
     locale = lower_dashed(parts[9]);
     platform = lower_dashed(parts[8]);
@@ -235,7 +244,7 @@ Result<PathRecord> PathRules::record_from_url(std::string url_text) const {
     platform = lower_dashed(parts[7]);
   }
   if (platform.starts_with("mac")) platform = replace_all(platform, "mac", "macosx");
-  record.channel = guess_channel(url, version);
+  record.channel = guess_channel(facts, version);
   if (const std::size_t dash = locale.find('-'); dash != std::string::npos) {
     const std::size_t end = locale.find('-', dash + 1);
     for (std::size_t i = dash + 1; i < (end == std::string::npos ? locale.size() : end); ++i) {
@@ -331,16 +340,18 @@ std::string localize_release_candidate_url(std::string_view rc_url) {
   return replace_all(out, "-EME-free", "");
 }
 
-std::string guess_channel(std::string_view url, std::string_view version) {
+std::string guess_channel(std::string_view url, std::string_view version) { return guess_channel(scan_url(url), version); }
+
+std::string guess_channel(const UrlFacts& facts, std::string_view version) {
   std::string channel = "release";
-  if (contains(url, "nightly")) {
-    channel = contains(url, "aurora") ? "aurora" : "nightly";
+  if (facts.has(UrlWord::kNightly)) {
+    channel = facts.has(UrlWord::kAurora) ? "aurora" : "nightly";
   } else if (contains(version, "b")) {
-    channel = contains(url, "devedition") ? "aurora" : "beta";
+    channel = facts.has(UrlWord::kDevedition) ? "aurora" : "beta";
   } else if (version.ends_with("esr")) {
     channel = "esr";
   }
-  if (contains(url, "old-id")) channel += "-old-id";  // Fennec's other app-store ids
+  if (facts.has(UrlWord::kOldId)) channel += "-old-id";  // Fennec's other app-store ids
   return channel;
 }
 

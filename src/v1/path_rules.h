@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "v1/url_facts.h"
 
 namespace re2 {
 class RE2;
@@ -71,10 +72,14 @@ class PathRules {
 
   // v1's is_build_url(product, url): `url` is an archive URL (key_to_archive_url's form).
   bool is_build_url(std::string_view product, std::string_view url) const;
+  // The same with `facts` = scan_url(url), for a caller that asks several rules of one URL.
+  bool is_build_url(std::string_view product, std::string_view url, const UrlFacts& facts) const;
 
   // v1's record_from_url; the URL becomes the record's download URL. kInvalidArgument where v1
   // raised.
   Result<PathRecord> record_from_url(std::string url) const;
+  // The same with `facts` = scan_url(url).
+  Result<PathRecord> record_from_url(std::string url, const UrlFacts& facts) const;
 
  private:
   struct Patterns;
@@ -110,6 +115,8 @@ std::string localize_nightly_url(std::string_view nightly_url);
 std::string localize_release_candidate_url(std::string_view rc_url);
 
 std::string guess_channel(std::string_view url, std::string_view version);
+// The same with `facts` = scan_url(url).
+std::string guess_channel(const UrlFacts& facts, std::string_view version);
 // "linux", "win", "mac", "android" or "maemo"; kInvalidArgument for an unknown platform.
 Result<std::string> normalized_platform(std::string_view platform);
 // By the last extension of the URL's file name; nullopt when unknown.

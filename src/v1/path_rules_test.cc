@@ -1,4 +1,5 @@
 #include "v1/path_rules.h"
+#include "v1/url_facts.h"
 
 #include <fstream>
 #include <random>
@@ -191,6 +192,57 @@ TEST(V1PathRules, NightlyTxtMetadata) {
 
 // The two file-name regexes is_build_url no longer runs, against RE2 running them: names from the
 // archive's shapes, then many random splices of their pieces (newlines, dots, near misses).
+// scan_url answers exactly what a search for each word answers, and never misses a URL the
+// excluded-names regex matches (the regex only runs when a hint is there).
+TEST(V1PathRules, UrlScanIsTheSubstringSearches) {
+  const std::vector<std::pair<std::string_view, UrlWord>> words = {
+      {"nightly", UrlWord::kNightly},       {"mozilla-central", UrlWord::kMozillaCentral},
+      {"comm-central", UrlWord::kCommCentral}, {"win", UrlWord::kWin},
+      {"candidates", UrlWord::kCandidates}, {"funnelcake", UrlWord::kFunnelcake},
+      {"aurora", UrlWord::kAurora},         {"devedition", UrlWord::kDevedition},
+      {"old-id", UrlWord::kOldId}};
+  std::vector<std::string> pieces = {
+      "https://archive.mozilla.org/pub/firefox/nightly/2017/05/2017-05-15-10-02-38-mozilla-central/",
+      "https://archive.mozilla.org/pub/firefox/candidates/50.0-candidates/build1/win64/en-US/",
+      "https://archive.mozilla.org/pub/firefox/releases/2.0/win32/en-US/Firefox Setup 2.0.exe",
+      "https://archive.mozilla.org/pub/mobile/releases/55.0/android-api-15-old-id/", "funnelcake99",
+      "aurora", "devedition", "comm-central", "Installer.", "\nInstaller.en.exe", "%28x%29", "/1.0rc/",
+      "/releases/win32/", "latest-beta", "debu", "nightl", "wi", "n", "0rc", "/tes", "t/", "\xc2\x85"};
+  for (std::string_view hint : excluded_name_hints()) pieces.emplace_back(hint);
+  for (const auto& [word, _] : words) pieces.emplace_back(word);
+  std::mt19937 rng(29);
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 excluded(
+      R"(^.+(tinderbox|try-builds|partner-repacks|latest|contrib|/0\.|experimental|namoroka|debug|sha1-installers|)"
+      R"(candidates/archived|stylo-bindings|/1.0rc/|/releases/win../|dominspector|/test/|testing|%28.+%29|)"
+      R"([\t\n\v\f\r \x{1c}-\x{1f}\x{85}\p{Z}]Installer\.([\p{L}\p{N}_]{2,3}\-?[\p{L}\p{N}_]{0,3})\.exe))",
+      options);
+  ASSERT_TRUE(excluded.ok());
+  int hinted = 0;
+  for (int i = 0; i < 30000; ++i) {
+    std::string url;
+    const int parts = 1 + static_cast<int>(rng() % 4);
+    for (int p = 0; p < parts; ++p) {
+      const std::string& piece = pieces[rng() % pieces.size()];
+      const std::size_t from = rng() % 3 == 0 ? rng() % (piece.size() + 1) : 0;
+      url += piece.substr(from);
+    }
+    const UrlFacts facts = scan_url(url);
+    for (const auto& [word, id] : words) {
+      ASSERT_EQ(facts.has(id), url.find(word) != std::string::npos) << word << " in [" << url << "]";
+    }
+    bool any_hint = false;
+    for (std::string_view hint : excluded_name_hints()) any_hint = any_hint || url.find(hint) != std::string::npos;
+    ASSERT_EQ(facts.has(UrlWord::kExcludedNameHint), any_hint) << "[" << url << "]";
+    if (RE2::PartialMatch(url, excluded)) {
+      ASSERT_TRUE(any_hint) << "the regex matched without a hint: [" << url << "]";
+      ++hinted;
+    }
+  }
+  EXPECT_GT(hinted, 1000);  // the generated URLs do reach the regex
+}
+
 TEST(V1PathRules, FileNameMatchersAreTheRegexes) {
   const RE2 excluded("^.+(sdk|tests|crashreporter|stub|gtk2.+xft|source|asan)");
   const std::vector<std::string> seeds = {

@@ -6,11 +6,12 @@ expected; a second run with the metadata cache asks the archive nothing; the pip
 import copy
 import json
 import os
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ScriptServer, TempDir, fixture, run  # noqa: E402
+from harness import BIN, ScriptServer, TempDir, fixture, run  # noqa: E402
 
 REAL_ARCHIVE = "https://archive.mozilla.org/"
 
@@ -162,6 +163,24 @@ class V1Inventory(unittest.TestCase):
         self.assertEqual((summary["inserted"], summary["rejected"]), (len(self.expected), 0))
         again = json.loads(run("ingest", "--data-dir", data, "-", "--json", stdin=proc.stdout, check=0).stdout)
         self.assertEqual((again["inserted"], again["already_present"]), (0, len(self.expected)))
+
+    def test_a_file_on_stdin_reads_as_the_pipe_does(self):
+        # A regular file on stdin is mapped rather than read; the records are the pipe's, also
+        # when the shell has already read part of the file (the descriptor's offset is kept).
+        piped, _, _ = self.to_records("--no-metadata", "--v1-format")
+        extra = '"b","pub/firefox/releases/52.0/linux-x86_64/de/firefox-52.0.tar.bz2","1","2017-06-02T15:20:10Z","e"\n'
+        path = os.path.join(self.d, "inventory.csv")
+        with open(path, "w") as f:
+            f.write(extra + self.csv.replace("\n", "\r\n"))
+        for skip in (0, len(extra)):
+            with open(path, "rb") as f:
+                f.seek(skip)
+                proc = subprocess.run([BIN, "inventory-to-records", "--archive-url", self.archive.url, "--no-metadata",
+                                       "--v1-format"], stdin=f, capture_output=True, text=True, timeout=600)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            got = [json.loads(line) for line in proc.stdout.splitlines()]
+            self.assertEqual(got[len(got) - len(piped):], piped)
+            self.assertEqual(len(got), len(piped) + (1 if skip == 0 else 0))
 
     def test_bad_rows_are_reported_and_the_rest_goes_on(self):
         bad = ('"b","pub/firefox/releases/52.0/linux-x86_64/de/firefox-52.0.tar.bz2","lots","2017-06-02T15:20:10Z","e"\n'
